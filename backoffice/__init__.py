@@ -1,0 +1,1 @@
+"""Composition root: settings, event-store wiring and the CLI."""

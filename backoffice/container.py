@@ -1,0 +1,37 @@
+"""Composition root: builds the object graph from a database URL.
+
+Nothing is built at import time; the CLI, the API and the tests all call
+``build_system`` (tests with their own URL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from backoffice.settings import (
+    Database,
+    database_from_environment,
+    parse_database_url,
+    persistence_env,
+    prepare_database,
+)
+from domain.application import BackOffice
+
+
+@dataclass
+class System:
+    """The running back office: the application and what reads its log."""
+
+    database: Database
+    app: BackOffice
+    _closers: list[object] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def build_system(database_url: str | None = None, *, pool_size: int = 4) -> System:
+    database = parse_database_url(database_url) if database_url else database_from_environment()
+    prepare_database(database)
+    app = BackOffice(env=persistence_env(database, pool_size=pool_size))
+    return System(database=database, app=app)

@@ -1,0 +1,462 @@
+"""The back office application: one event-sourced application, one log.
+
+Every command validates and decides, then triggers events on aggregates and
+saves them in one atomic ``save()``: an entry and the guarded-account
+records it causes commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from domain import limits
+from domain.accounts import (
+    ACCOUNT_FLAGS,
+    ACCOUNT_TYPES,
+    Account,
+    account_id,
+    check_account_code,
+)
+from domain.assets import AssetDefinition, asset_id
+from domain.commands import Context, PostingOutcome, PostJournalEntry
+from domain.errors import (
+    AccountAlreadyExists,
+    AccountClosed,
+    AccountNotEmpty,
+    AssetAlreadyRegistered,
+    AssetNotAllowed,
+    ConcurrencyConflict,
+    DomainError,
+    EntryAlreadyReversed,
+    EntryNotPending,
+    EntryNotReversible,
+    IdempotencyConflict,
+    InvalidInput,
+    PeriodAlreadyClosed,
+    PeriodClosed,
+    PeriodNotClosed,
+    UnknownAccount,
+    UnknownEntry,
+)
+from domain.journal import (
+    JournalEntry,
+    entry_id_for_key,
+    fingerprint,
+    parse_postings,
+    reversal_id_for,
+)
+from domain.ledger_batch import LedgerBatch
+from domain.money import ISO_CURRENCY_SCALES, ASSET_SCALE_MAX, AssetCatalog, check_asset_code
+from domain.periods import Period, period_id
+
+CONFLICT_RETRIES_MAX = 8
+"""Attempts against concurrent writers before a command gives up (safe to retry)."""
+
+
+class BackOffice(Application[UUID]):
+    """All aggregates of the back office live in this one application."""
+
+    name = "backoffice"  # pinned: it names tables and tracking rows
+    env = {"AGGREGATE_CACHE_MAXSIZE": "20000", "DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        # Serialises this process's writers: batches, period and account closes.
+        self.write_lock = threading.RLock()
+        self._asset_scales: dict[str, int] = {}
+        # Answers "does this account have a non-zero balance?" from a projection;
+        # set by the composition root. Guarded accounts answer from their funds.
+        self.balance_probe: Callable[[str], bool] | None = None
+
+    def construct_transcoder(self) -> Transcoder:
+        from backoffice.transcoder import OrjsonTranscoder
+
+        return OrjsonTranscoder()
+
+    # --- assets -----------------------------------------------------------
+
+    def catalog(self) -> AssetCatalog:
+        return AssetCatalog(lookup=self._registered_scale)
+
+    def _registered_scale(self, code: str) -> int | None:
+        scale = self._asset_scales.get(code)
+        if scale is None:
+            try:
+                definition: AssetDefinition = self.repository.get(asset_id(code))
+            except AggregateNotFoundError:
+                return None
+            scale = self._asset_scales[code] = definition.scale
+        return scale
+
+    def register_asset(self, context: Context, code: str, scale: int, name: str = "") -> int:
+        """Register a non-currency asset with its scale. Returns the log position."""
+        context.checked()
+        check_asset_code(code, field="code")
+        if code in ISO_CURRENCY_SCALES:
+            raise AssetAlreadyRegistered(f"code: {code} is an ISO 4217 currency", field="code")
+        if not isinstance(scale, int) or isinstance(scale, bool) or not 0 <= scale <= ASSET_SCALE_MAX:
+            raise InvalidInput(f"scale: an integer from 0 to {ASSET_SCALE_MAX}", field="scale")
+        name = limits.bounded_text(name, "name", limits.ACCOUNT_NAME_LENGTH_MAX, required=False)
+        definition = AssetDefinition._create(
+            AssetDefinition.AssetRegistered,
+            id=asset_id(code),
+            code=code,
+            scale=scale,
+            name=name,
+            actor=context.actor,
+            correlation_id=context.correlation_id,
+        )
+        try:
+            recordings = self.save(definition)
+        except IntegrityError:
+            raise AssetAlreadyRegistered(f"code: asset {code} is already registered", field="code") from None
+        return recordings[-1].notification.id
+
+    # --- accounts ---------------------------------------------------------
+
+    def open_account(
+        self,
+        context: Context,
+        code: str,
+        name: str,
+        account_type: str,
+        assets: Sequence[str],
+        flags: Sequence[str] = (),
+    ) -> int:
+        """Open an account. Returns the log position of ``AccountOpened``."""
+        context.checked()
+        code = check_account_code(code, "code")
+        name = limits.bounded_text(name, "name", limits.ACCOUNT_NAME_LENGTH_MAX)
+        if account_type not in ACCOUNT_TYPES:
+            raise InvalidInput(f"type: one of {', '.join(ACCOUNT_TYPES)}", field="type")
+        asset_list = limits.as_list(assets, "assets")
+        if not 1 <= len(asset_list) <= limits.ASSETS_PER_ACCOUNT_MAX:
+            raise InvalidInput(
+                f"assets: between 1 and {limits.ASSETS_PER_ACCOUNT_MAX} assets", field="assets"
+            )
+        catalog = self.catalog()
+        for index, asset in enumerate(asset_list):
+            check_asset_code(asset, field=f"assets[{index}]")
+            catalog.scale_of(asset, field=f"assets[{index}]")
+        if len(set(asset_list)) != len(asset_list):
+            raise InvalidInput("assets: listed twice", field="assets")
+        flag_list = limits.as_list(flags, "flags")
+        unknown = [flag for flag in flag_list if flag not in ACCOUNT_FLAGS]
+        if unknown:
+            raise InvalidInput(
+                f"flags: unknown {unknown}; known: {sorted(ACCOUNT_FLAGS)}", field="flags"
+            )
+        account = Account._create(
+            Account.AccountOpened,
+            id=account_id(code),
+            code=code,
+            name=name,
+            account_type=account_type,
+            assets=sorted(asset_list),
+            flags=sorted(set(flag_list)),
+            actor=context.actor,
+            correlation_id=context.correlation_id,
+        )
+        try:
+            recordings = self.save(account)
+        except IntegrityError:
+            raise AccountAlreadyExists(f"code: account {code} already exists", field="code") from None
+        return recordings[-1].notification.id
+
+    def get_account(self, code: str) -> Account:
+        try:
+            account: Account = self.repository.get(account_id(code))
+        except AggregateNotFoundError:
+            raise UnknownAccount(f"account {code!r} does not exist", field="account") from None
+        return account
+
+    def close_account(self, context: Context, code: str, reason: str) -> int:
+        """Close an account with a zero balance; later postings to it are refused."""
+        context.checked()
+        reason = limits.bounded_text(reason, "reason", limits.REASON_LENGTH_MAX)
+        with self.write_lock:
+            account = self.get_account(check_account_code(code, "code"))
+            if account.closed:
+                raise AccountClosed(f"account {code} is already closed", field="code")
+            nonzero = any(
+                funds.debits_posted != funds.credits_posted
+                or funds.debits_pending
+                or funds.credits_pending
+                for funds in account.funds.values()
+            )
+            if not nonzero and self.balance_probe is not None:
+                nonzero = self.balance_probe(code)
+            if nonzero:
+                raise AccountNotEmpty(
+                    f"account {code} has a non-zero or pending balance; move it first",
+                    field="code",
+                )
+            account.trigger_event(
+                Account.AccountClosed,
+                reason=reason,
+                actor=context.actor,
+                correlation_id=context.correlation_id,
+            )
+            return self._save_or_conflict(account)
+
+    # --- periods ----------------------------------------------------------
+
+    def is_period_closed(self, period: str) -> bool:
+        try:
+            record: Period = self.repository.get(period_id(period))
+        except AggregateNotFoundError:
+            return False
+        return record.closed
+
+    def close_period(self, context: Context, period: str, reason: str) -> int:
+        context.checked()
+        period = limits.period_name(period)
+        reason = limits.bounded_text(reason, "reason", limits.REASON_LENGTH_MAX)
+        with self.write_lock:
+            try:
+                record: Period = self.repository.get(period_id(period))
+            except AggregateNotFoundError:
+                record = Period._create(Period.PeriodDefined, id=period_id(period), period=period)
+            if record.closed:
+                raise PeriodAlreadyClosed(f"period {period} is already closed", field="period")
+            record.trigger_event(
+                Period.PeriodClosed,
+                reason=reason,
+                actor=context.actor,
+                correlation_id=context.correlation_id,
+            )
+            return self._save_or_conflict(record)
+
+    def reopen_period(self, context: Context, period: str, reason: str) -> int:
+        context.checked()
+        period = limits.period_name(period)
+        reason = limits.bounded_text(reason, "reason", limits.REASON_LENGTH_MAX)
+        with self.write_lock:
+            try:
+                record: Period = self.repository.get(period_id(period))
+            except AggregateNotFoundError:
+                record = None  # type: ignore[assignment]
+            if record is None or not record.closed:
+                raise PeriodNotClosed(f"period {period} is not closed", field="period")
+            record.trigger_event(
+                Period.PeriodReopened,
+                reason=reason,
+                actor=context.actor,
+                correlation_id=context.correlation_id,
+            )
+            return self._save_or_conflict(record)
+
+    # --- journal entries --------------------------------------------------
+
+    def get_entry(self, entry_id: UUID) -> JournalEntry:
+        try:
+            entry: JournalEntry = self.repository.get(entry_id)
+        except AggregateNotFoundError:
+            raise UnknownEntry(f"journal entry {entry_id} does not exist", field="entry_id") from None
+        if not isinstance(entry, JournalEntry):
+            raise UnknownEntry(f"{entry_id} is not a journal entry", field="entry_id")
+        return entry
+
+    def post_journal_entry(self, command: PostJournalEntry) -> PostingOutcome:
+        """Post one entry; raises the refusal. See ``post_entries`` for batches."""
+        outcome = self.post_entries([command])[0]
+        if isinstance(outcome, DomainError):
+            raise outcome
+        return outcome
+
+    def post_entries(
+        self, commands: Sequence[PostJournalEntry]
+    ) -> list[PostingOutcome | DomainError]:
+        """Post many entries in one commit (group commit).
+
+        Each command gets its own outcome: a refusal refuses only that command.
+        If the shared commit collides (a key used before, or another process
+        moved a guarded account), the colliding commands are isolated and the
+        rest retried, so one bad command never fails its neighbours.
+        """
+        with self.write_lock:
+            outcomes: list[PostingOutcome | DomainError | None] = [None] * len(commands)
+            todo = list(range(len(commands)))
+            for _attempt in range(CONFLICT_RETRIES_MAX):
+                if not todo:
+                    break
+                todo = self._try_batch(commands, todo, outcomes)
+            for index in todo:
+                outcomes[index] = ConcurrencyConflict(
+                    "the entry collided with concurrent writers too often; retry it"
+                )
+            assert all(outcome is not None for outcome in outcomes)
+            return outcomes  # type: ignore[return-value]
+
+    def _try_batch(
+        self,
+        commands: Sequence[PostJournalEntry],
+        todo: list[int],
+        outcomes: list[PostingOutcome | DomainError | None],
+    ) -> list[int]:
+        """Stage and save the commands in ``todo``; return those to try again."""
+        batch = LedgerBatch(self)
+        staged: dict[int, UUID] = {}
+        for index in todo:
+            try:
+                result = batch.stage_entry(commands[index])
+            except DomainError as refusal:
+                outcomes[index] = refusal
+                continue
+            if isinstance(result, PostingOutcome):
+                outcomes[index] = result  # replay of an entry earlier in this batch
+            else:
+                staged[index] = result
+        if not staged:
+            return []
+        try:
+            recordings = self.save(*batch.aggregates())
+        except IntegrityError:
+            return self._after_collision(commands, staged, outcomes)
+        positions = {
+            recording.domain_event.originator_id: recording.notification.id
+            for recording in recordings
+            if recording.domain_event.originator_version == 1
+            and isinstance(recording.domain_event, JournalEntry.EntryRecorded)
+        }
+        for index, entry_id in staged.items():
+            outcomes[index] = PostingOutcome(entry_id, positions[entry_id])
+        for index, outcome in enumerate(outcomes):
+            if isinstance(outcome, PostingOutcome) and outcome.replayed and outcome.position is None:
+                outcomes[index] = PostingOutcome(outcome.entry_id, positions.get(outcome.entry_id), True)
+        return []
+
+    def _after_collision(
+        self,
+        commands: Sequence[PostJournalEntry],
+        staged: dict[int, UUID],
+        outcomes: list[PostingOutcome | DomainError | None],
+    ) -> list[int]:
+        """Resolve commands whose entry already exists; the rest go again."""
+        retry = []
+        for index, entry_id in staged.items():
+            try:
+                existing = self.get_entry(entry_id)
+            except UnknownEntry:
+                retry.append(index)
+                continue
+            outcomes[index] = self._replay(commands[index], existing)
+        # Replays of the same key later in the batch must be recomputed too.
+        for index, outcome in enumerate(outcomes):
+            if isinstance(outcome, PostingOutcome) and outcome.replayed and index not in staged:
+                outcomes[index] = None
+                retry.append(index)
+        return sorted(retry)
+
+    def _replay(
+        self, command: PostJournalEntry, existing: JournalEntry
+    ) -> PostingOutcome | DomainError:
+        """Same key, same body: the original result. Same key, other body: refused."""
+        if LedgerBatch.fingerprint_of(command, self.catalog()) != existing.fingerprint:
+            return IdempotencyConflict(
+                f"idempotency_key: {command.idempotency_key!r} was used for a different entry",
+                field="idempotency_key",
+            )
+        return PostingOutcome(existing.id, None, replayed=True)
+
+    def post_pending(self, context: Context, entry_id: UUID) -> int:
+        """Post a pending entry in full, exactly once. Returns the log position."""
+        return self._resolve_pending(context, entry_id, void_reason=None)
+
+    def void_pending(self, context: Context, entry_id: UUID, reason: str) -> int:
+        """Void a pending entry in full, exactly once, releasing its reservation."""
+        reason = limits.bounded_text(reason, "reason", limits.REASON_LENGTH_MAX)
+        return self._resolve_pending(context, entry_id, void_reason=reason)
+
+    def _resolve_pending(self, context: Context, entry_id: UUID, void_reason: str | None) -> int:
+        context.checked()
+        for _attempt in range(CONFLICT_RETRIES_MAX):
+            with self.write_lock:
+                batch = LedgerBatch(self)
+                entry = batch.entry(entry_id)
+                if entry.status != "pending":
+                    raise EntryNotPending(
+                        f"journal entry {entry_id} is {entry.status}, not pending", field="entry_id"
+                    )
+                if void_reason is None:
+                    batch.check_period_open(entry.effective_date)
+                    batch.move_guarded_funds(entry, entry.lines, context, posting_pending=True)
+                    entry.trigger_event(
+                        JournalEntry.PendingEntryPosted,
+                        actor=context.actor,
+                        correlation_id=context.correlation_id,
+                    )
+                else:
+                    batch.move_guarded_funds(entry, entry.lines, context, voiding=True)
+                    entry.trigger_event(
+                        JournalEntry.PendingEntryVoided,
+                        reason=void_reason,
+                        actor=context.actor,
+                        correlation_id=context.correlation_id,
+                    )
+                try:
+                    recordings = self.save(*batch.aggregates(), entry)
+                except IntegrityError:
+                    continue
+                return max(recording.notification.id for recording in recordings)
+        raise ConcurrencyConflict("the pending entry changed concurrently too often; retry")
+
+    def reverse_entry(
+        self,
+        context: Context,
+        entry_id: UUID,
+        reason: str,
+        effective_date: str | None = None,
+    ) -> PostingOutcome:
+        """Reverse a posted entry with a new entry that references it; once only."""
+        context.checked()
+        reason = limits.bounded_text(reason, "reason", limits.REASON_LENGTH_MAX)
+        for _attempt in range(CONFLICT_RETRIES_MAX):
+            with self.write_lock:
+                batch = LedgerBatch(self)
+                original = batch.entry(entry_id)
+                if original.reversed_by is not None:
+                    raise EntryAlreadyReversed(
+                        f"journal entry {entry_id} was already reversed by {original.reversed_by}",
+                        field="entry_id",
+                    )
+                if original.status != "posted":
+                    raise EntryNotReversible(
+                        f"journal entry {entry_id} is {original.status}; only posted entries are"
+                        " reversed (void a pending entry instead)",
+                        field="entry_id",
+                    )
+                reversal = batch.stage_reversal(original, context, reason, effective_date)
+                original.trigger_event(
+                    JournalEntry.JournalEntryReversed,
+                    reversal_entry_id=str(reversal.id),
+                    reason=reason,
+                    actor=context.actor,
+                    correlation_id=context.correlation_id,
+                )
+                try:
+                    recordings = self.save(*batch.aggregates(), original)
+                except IntegrityError:
+                    continue
+                position = next(
+                    r.notification.id for r in recordings if r.domain_event.originator_id == reversal.id
+                )
+                return PostingOutcome(reversal.id, position)
+        raise ConcurrencyConflict("the entry changed concurrently too often; retry")
+
+    # --- helpers ----------------------------------------------------------
+
+    def _save_or_conflict(self, *aggregates: Any) -> int:
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise ConcurrencyConflict("changed concurrently by another writer; retry") from None
+        return recordings[-1].notification.id
+
+
