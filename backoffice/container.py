@@ -15,6 +15,7 @@ from backoffice.settings import (
     persistence_env,
     prepare_database,
 )
+from backoffice.version_probe import version_probe_for
 from domain.application import BackOffice
 
 
@@ -34,4 +35,5 @@ def build_system(database_url: str | None = None, *, pool_size: int = 4) -> Syst
     database = parse_database_url(database_url) if database_url else database_from_environment()
     prepare_database(database)
     app = BackOffice(env=persistence_env(database, pool_size=pool_size))
+    app.version_probe = version_probe_for(app.recorder)
     return System(database=database, app=app)

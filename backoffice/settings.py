@@ -103,7 +103,6 @@ def persistence_env(database: Database, *, pool_size: int = 4) -> dict[str, str]
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(pool_size),
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
-        "POSTGRES_PRE_PING": "y",
     }
 
 

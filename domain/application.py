@@ -55,6 +55,7 @@ from domain.ledger_batch import LedgerBatch
 from domain.money import ISO_CURRENCY_SCALES, ASSET_SCALE_MAX, AssetCatalog, check_asset_code
 from domain.periods import Period, period_id
 
+HELD_AGGREGATES_MAX = 100_000
 CONFLICT_RETRIES_MAX = 8
 """Attempts against concurrent writers before a command gives up (safe to retry)."""
 
@@ -73,6 +74,40 @@ class BackOffice(Application[UUID]):
         # Answers "does this account have a non-zero balance?" from a projection;
         # set by the composition root. Guarded accounts answer from their funds.
         self.balance_probe: Callable[[str], bool] | None = None
+        # Answers "latest version of each of these aggregates" in one query;
+        # set by the composition root where the store supports it.
+        self.version_probe: Callable[[Sequence[UUID]], dict[UUID, int]] | None = None
+        self._held: dict[UUID, Any] = {}
+
+    def current_aggregates(self, ids: Sequence[UUID]) -> dict[UUID, Any | None]:
+        """The latest state of each aggregate (None where it does not exist).
+
+        With a version probe, one query finds which held aggregates changed and
+        only those are reloaded. Returned objects are shared: copy before
+        triggering events on them.
+        """
+        if self.version_probe is None:
+            return {aggregate_id: self._get_or_none(aggregate_id) for aggregate_id in ids}
+        versions = self.version_probe(ids)
+        if len(self._held) > HELD_AGGREGATES_MAX:
+            self._held.clear()
+        found: dict[UUID, Any | None] = {}
+        for aggregate_id in ids:
+            version = versions.get(aggregate_id)
+            if version is None:
+                found[aggregate_id] = None
+                continue
+            held = self._held.get(aggregate_id)
+            if held is None or held.version != version:
+                held = self._held[aggregate_id] = self.repository.get(aggregate_id)
+            found[aggregate_id] = held
+        return found
+
+    def _get_or_none(self, aggregate_id: UUID) -> Any | None:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
 
     def construct_transcoder(self) -> Transcoder:
         from backoffice.transcoder import OrjsonTranscoder
@@ -302,6 +337,7 @@ class BackOffice(Application[UUID]):
     ) -> list[int]:
         """Stage and save the commands in ``todo``; return those to try again."""
         batch = LedgerBatch(self)
+        batch.preload([commands[index] for index in todo])
         staged: dict[int, UUID] = {}
         for index in todo:
             try:

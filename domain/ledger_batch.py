@@ -8,6 +8,7 @@ aggregates to one ``save()``.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -50,6 +51,31 @@ class LedgerBatch:
         self._touched_accounts: dict[str, Account] = {}
 
     # --- loading ----------------------------------------------------------
+
+    def preload(self, commands: list[PostJournalEntry]) -> None:
+        """Load every account and period the commands mention, in one probe.
+
+        Malformed values are skipped here; staging refuses them with an error.
+        """
+        codes: set[str] = set()
+        periods: set[str] = set()
+        for command in commands:
+            if isinstance(command.effective_date, str) and len(command.effective_date) == 10:
+                periods.add(period_of(command.effective_date))
+            if isinstance(command.postings, list):
+                for line in command.postings[: limits.POSTINGS_PER_ENTRY_MAX]:
+                    if isinstance(line, dict) and isinstance(line.get("account"), str):
+                        codes.add(line["account"][: limits.ACCOUNT_CODE_LENGTH_MAX + 1])
+        account_ids = {account_id(code): code for code in codes}
+        period_ids = {period_id(period): period for period in periods}
+        found = self._app.current_aggregates([*account_ids, *period_ids])
+        for aggregate_id, code in account_ids.items():
+            account = found[aggregate_id]
+            # Guarded accounts get events in this batch: work on a private copy.
+            self._accounts[code] = copy.deepcopy(account) if account and account.guarded else account
+        for aggregate_id, period in period_ids.items():
+            record = found[aggregate_id]
+            self._closed_periods[period] = bool(record is not None and record.closed)
 
     def account(self, code: str, field: str) -> Account:
         if code not in self._accounts:
