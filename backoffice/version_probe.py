@@ -58,7 +58,8 @@ def _sqlite_probe(recorder: ApplicationRecorder) -> VersionProbe:
         with datastore.transaction(commit=False) as cursor:
             # Older SQLite builds allow 999 bound parameters per statement.
             for start in range(0, len(ids), SQLITE_PARAMETERS_MAX):
-                chunk = [str(i) for i in ids[start : start + SQLITE_PARAMETERS_MAX]]
+                # The SQLite recorder stores ids as 32 hex digits without dashes.
+                chunk = [i.hex for i in ids[start : start + SQLITE_PARAMETERS_MAX]]
                 cursor.execute(
                     f"SELECT originator_id, MAX(originator_version) FROM {table} "
                     f"WHERE originator_id IN ({','.join('?' * len(chunk))}) GROUP BY originator_id",
