@@ -343,7 +343,7 @@ class BackOffice(Application[UUID]):
             try:
                 result = batch.stage_entry(commands[index])
             except DomainError as refusal:
-                outcomes[index] = refusal
+                outcomes[index] = self._replay_or_refuse(commands[index], refusal)
                 continue
             if isinstance(result, PostingOutcome):
                 outcomes[index] = result  # replay of an entry earlier in this batch
@@ -390,11 +390,26 @@ class BackOffice(Application[UUID]):
                 retry.append(index)
         return sorted(retry)
 
+    def _replay_or_refuse(self, command: PostJournalEntry, refusal: DomainError) -> PostingOutcome | DomainError:
+        """A retry of an acknowledged entry gets the original result, even if the
+        rules would refuse the entry now (its period closed, funds moved)."""
+        key = command.idempotency_key
+        if not isinstance(key, str) or not 0 < len(key) <= limits.IDEMPOTENCY_KEY_LENGTH_MAX:
+            return refusal
+        existing = self._get_or_none(entry_id_for_key(key))
+        if not isinstance(existing, JournalEntry):
+            return refusal
+        return self._replay(command, existing)
+
     def _replay(
         self, command: PostJournalEntry, existing: JournalEntry
     ) -> PostingOutcome | DomainError:
         """Same key, same body: the original result. Same key, other body: refused."""
-        if LedgerBatch.fingerprint_of(command, self.catalog()) != existing.fingerprint:
+        try:
+            same_body = LedgerBatch.fingerprint_of(command, self.catalog()) == existing.fingerprint
+        except DomainError:
+            same_body = False  # an invalid body cannot be the one that was accepted
+        if not same_body:
             return IdempotencyConflict(
                 f"idempotency_key: {command.idempotency_key!r} was used for a different entry",
                 field="idempotency_key",
