@@ -1,0 +1,352 @@
+"""``backoffice``: the command line.
+
+Thin: each command parses its arguments, calls the application or a
+projection, and prints. Exit codes: 0 done; 1 verification found
+differences; 2 the input or command was refused (the message says why);
+3 the database could not be reached.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from backoffice.settings import DatabaseUnavailable, SettingsError
+from domain.errors import DomainError
+
+app = typer.Typer(
+    name="backoffice",
+    help="Event-sourced back office: one append-only log; ledgers and reports are projections.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+EXIT_DIFFERENCES = 1
+EXIT_REFUSED = 2
+EXIT_UNAVAILABLE = 3
+POST_FILE_BYTES_MAX = 64 * 1024 * 1024
+POST_BATCH_SIZE = 512
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database", envvar="BACKOFFICE_DATABASE_URL",
+                 help="sqlite:///path or postgresql://user@host:port/db?schema=name"),
+]
+ActorOption = Annotated[
+    str | None,
+    typer.Option("--actor", envvar="BACKOFFICE_ACTOR", help="Who is acting (recorded in events)."),
+]
+
+
+def _actor(actor: str | None) -> str:
+    return actor or f"cli:{getpass.getuser()}"
+
+
+@contextmanager
+def _system(database: str | None) -> Iterator[Any]:
+    from backoffice.container import build_system
+
+    try:
+        built = build_system(database)
+    except (SettingsError, DatabaseUnavailable) as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(EXIT_UNAVAILABLE) from None
+    try:
+        yield built
+    except DomainError as refusal:
+        errors.print(f"[red]refused ({refusal.code}):[/red] {refusal.message}")
+        raise typer.Exit(EXIT_REFUSED) from None
+    finally:
+        built.close()
+
+
+def _context(actor: str | None) -> Any:
+    from domain.commands import Context
+
+    return Context(actor=_actor(actor), correlation_id=f"cli-{uuid.uuid4()}")
+
+
+@app.command()
+def demo(
+    database: DatabaseOption = None,
+    seed: Annotated[int, typer.Option(help="Seed of the generated company (printed).")] = 2025,
+) -> None:
+    """Build a small company's year on the store, then print the trial balance and verify."""
+    from backoffice.demo import DemoCompany
+
+    with _system(database) as system:
+        console.print(f"[bold]demo[/bold] seed={seed} store={system.database.display}")
+        started = time.perf_counter()
+        report = DemoCompany(system.app, seed=seed).run_year()
+        console.print(
+            f"entries posted: {report.entries_posted}, reversals: {report.reversals}, "
+            f"pending posted/voided: {report.pending_posted}/{report.pending_voided}, "
+            f"periods closed: {', '.join(report.periods_closed) or 'none'}"
+        )
+        console.print(f"refused as expected: {report.refusals}  (nothing written for those)")
+        console.print(f"log head position: {report.head_position} "
+                      f"({time.perf_counter() - started:.2f}s)")
+        _print_trial_balance(system.projections.trial_balance())
+        findings = _verify(system)
+    if findings:
+        raise typer.Exit(EXIT_DIFFERENCES)
+
+
+@app.command()
+def post(
+    file: Annotated[Path, typer.Argument(help="JSON file: one entry object or a list of them ('-' for stdin).")],
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Post journal entries from a JSON file; prints each entry's id and log position."""
+    from domain.commands import PostJournalEntry
+
+    raw = sys.stdin.buffer.read(POST_FILE_BYTES_MAX + 1) if str(file) == "-" else _read_file(file)
+    if len(raw) > POST_FILE_BYTES_MAX:
+        errors.print(f"[red]refused:[/red] the file is larger than {POST_FILE_BYTES_MAX} bytes")
+        raise typer.Exit(EXIT_REFUSED)
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        errors.print(f"[red]refused:[/red] {file} is not valid JSON: {error}")
+        raise typer.Exit(EXIT_REFUSED) from None
+    items = document if isinstance(document, list) else [document]
+    context = _context(actor)
+    commands = []
+    for index, item in enumerate(items):
+        try:
+            commands.append(PostJournalEntry(context=context, **_entry_fields(item, index)))
+        except ValueError as error:
+            errors.print(f"[red]refused:[/red] {error}")
+            raise typer.Exit(EXIT_REFUSED) from None
+    refused = 0
+    with _system(database) as system:
+        for start in range(0, len(commands), POST_BATCH_SIZE):
+            chunk = commands[start : start + POST_BATCH_SIZE]
+            for offset, outcome in enumerate(system.app.post_entries(chunk)):
+                key = chunk[offset].idempotency_key
+                if isinstance(outcome, DomainError):
+                    refused += 1
+                    errors.print(f"{key}: [red]refused ({outcome.code})[/red] {outcome.message}")
+                else:
+                    replay = " (replayed: posted before with this key)" if outcome.replayed else ""
+                    console.print(f"{key}: entry {outcome.entry_id} position {outcome.position}{replay}")
+    if refused:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+ENTRY_FIELDS = ("idempotency_key", "effective_date", "postings", "description", "reference",
+                "pending", "metadata")
+
+
+def _entry_fields(item: object, index: int) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise ValueError(f"entry [{index}]: expected a JSON object")
+    unknown = sorted(set(item) - set(ENTRY_FIELDS))
+    if unknown:
+        raise ValueError(f"entry [{index}]: unknown fields {unknown}; allowed: {list(ENTRY_FIELDS)}")
+    missing = [name for name in ENTRY_FIELDS[:3] if name not in item]
+    if missing:
+        raise ValueError(f"entry [{index}]: missing {missing}")
+    return dict(item)
+
+
+def _read_file(file: Path) -> bytes:
+    try:
+        with file.open("rb") as handle:
+            return handle.read(POST_FILE_BYTES_MAX + 1)
+    except OSError as error:
+        errors.print(f"[red]error:[/red] cannot read {file}: {error.strerror}")
+        raise typer.Exit(EXIT_REFUSED) from None
+
+
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Effective date YYYY-MM-DD (inclusive).")]
+AtPositionOption = Annotated[int | None, typer.Option("--at-position", min=0, help="Log position (inclusive).")]
+
+
+@app.command()
+def balance(
+    account: Annotated[str, typer.Argument(help="Account code, e.g. Assets:Bank:Checking")],
+    as_of: AsOfOption = None,
+    at_position: AtPositionOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """An account's balance per asset, as of an effective date and/or log position."""
+    with _system(database) as system:
+        result = system.projections.balance(account, as_of_date=_date(as_of), at_position=at_position)
+    console.print_json(data=result)
+
+
+@app.command("trial-balance")
+def trial_balance(
+    as_of: AsOfOption = None,
+    at_position: AtPositionOption = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """The trial balance: every account's balance per asset; it nets to zero per asset."""
+    with _system(database) as system:
+        result = system.projections.trial_balance(as_of_date=_date(as_of), at_position=at_position)
+    if json_output:
+        console.print_json(data=result)
+    else:
+        _print_trial_balance(result)
+
+
+def _date(text: str | None) -> str | None:
+    from domain import limits
+
+    return None if text is None else limits.effective_date(text, "--as-of")
+
+
+def _print_trial_balance(result: dict[str, Any]) -> None:
+    table = Table(title=f"Trial balance at position {result.get('position')}"
+                  + (f", as of {result['as_of_date']}" if result.get("as_of_date") else ""))
+    for column, justify in (("account", "left"), ("asset", "left"), ("debit", "right"), ("credit", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for row in result["rows"]:
+        table.add_row(row["account"], row["asset"], row["debit"], row["credit"])
+    for asset, totals in sorted(result["totals"].items()):
+        table.add_row("[bold]total[/bold]", asset, totals["debit"], totals["credit"])
+    console.print(table)
+
+
+@app.command()
+def rebuild(
+    projection: Annotated[str, typer.Argument(help="Projection to rebuild.")] = "balances",
+    database: DatabaseOption = None,
+) -> None:
+    """Rebuild a projection from position 0 (batched reads), with progress and events/s."""
+    from replay.rebuild import rebuild as rebuild_projection
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with _system(database) as system, Progress(
+        TextColumn("[bold]rebuild {task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task(projection, total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        stats = rebuild_projection(system.database, projection, progress=report)
+    console.print(f"rebuilt {projection}: {stats.events} events in {stats.seconds:.2f}s "
+                  f"= {stats.events_per_s:,.0f} events/s (to position {stats.position})")
+
+
+@app.command()
+def verify(database: DatabaseOption = None) -> None:
+    """Rebuild into shadow tables, compare digests with the live tables, re-check invariants."""
+    with _system(database) as system:
+        findings = _verify(system)
+    if findings:
+        raise typer.Exit(EXIT_DIFFERENCES)
+
+
+def _verify(system: Any) -> list[Any]:
+    from replay.verify import verify as verify_projections
+
+    report = verify_projections(system.database)
+    for line in report.summary_lines():
+        console.print(line)
+    if report.findings:
+        for finding in report.findings:
+            errors.print(f"[red]DIFFERS[/red] {finding}")
+    else:
+        console.print("[green]verify: OK[/green] (digests match, invariants hold)")
+    return list(report.findings)
+
+
+@app.command()
+def project(
+    database: DatabaseOption = None,
+    poll_interval_s: Annotated[float, typer.Option("--poll-interval", min=0.05, max=60.0)] = 0.5,
+    once: Annotated[bool, typer.Option("--once", help="Catch up to the head, then exit.")] = False,
+) -> None:
+    """Run the projection worker: follow the log and keep the read models current."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with _system(database) as system:
+        if once:
+            position = system.projections.catch_up()
+            console.print(f"projections at position {position}")
+            return
+        console.print(f"projecting {system.database.display} every {poll_interval_s}s; Ctrl-C stops")
+        system.projections.run_forever(poll_interval_s=poll_interval_s, stop_event=stop)
+
+
+@app.command("open-account")
+def open_account(
+    code: str,
+    name: Annotated[str, typer.Option(help="Human name of the account.")],
+    account_type: Annotated[str, typer.Option("--type", help="asset|liability|equity|income|expense")],
+    assets: Annotated[list[str], typer.Option("--asset", help="Asset the account may hold (repeat).")],
+    no_overdraft: Annotated[bool, typer.Option("--no-overdraft", help="Never let the balance cross zero.")] = False,
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Open an account."""
+    with _system(database) as system:
+        position = system.app.open_account(_context(actor), code, name, account_type, assets,
+                                           ["no_overdraft"] if no_overdraft else [])
+    console.print(f"opened {code} at position {position}")
+
+
+@app.command("close-period")
+def close_period(period: str, reason: Annotated[str, typer.Option()], database: DatabaseOption = None,
+                 actor: ActorOption = None) -> None:
+    """Close an accounting period (YYYY-MM): entries dated in it are refused."""
+    with _system(database) as system:
+        position = system.app.close_period(_context(actor), period, reason)
+    console.print(f"closed {period} at position {position}")
+
+
+@app.command("reopen-period")
+def reopen_period(period: str, reason: Annotated[str, typer.Option()], database: DatabaseOption = None,
+                  actor: ActorOption = None) -> None:
+    """Reopen a closed period (an audited event with its reason)."""
+    with _system(database) as system:
+        position = system.app.reopen_period(_context(actor), period, reason)
+    console.print(f"reopened {period} at position {position}")
+
+
+@app.command()
+def reverse(entry_id: str, reason: Annotated[str, typer.Option()], database: DatabaseOption = None,
+            actor: ActorOption = None) -> None:
+    """Reverse a posted entry with a new entry that references it (once)."""
+    try:
+        parsed = uuid.UUID(entry_id)
+    except ValueError:
+        errors.print(f"[red]refused:[/red] {entry_id!r} is not an entry id (a UUID)")
+        raise typer.Exit(EXIT_REFUSED) from None
+    with _system(database) as system:
+        outcome = system.app.reverse_entry(_context(actor), parsed, reason)
+    console.print(f"reversal entry {outcome.entry_id} at position {outcome.position}")
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()
+
+
+if __name__ == "__main__":
+    main()
