@@ -10,6 +10,7 @@ produces the same commands; idempotency keys make re-running it harmless.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -77,10 +78,9 @@ class DemoCompany:
 
     def open_chart(self) -> None:
         for code, name, account_type, assets, flags in CHART:
-            try:
+            # Re-running the demo on the same store finds the chart already open.
+            with contextlib.suppress(AccountAlreadyExists):
                 self.app.open_account(self.context, code, name, account_type, assets, flags)
-            except AccountAlreadyExists:
-                pass  # re-running the demo on the same store
 
     def _key(self, *parts: object) -> str:
         return ":".join(["demo", str(self.seed), *map(str, parts)])
@@ -173,10 +173,16 @@ class DemoCompany:
             outcome = self._post([command])[0]
             if isinstance(outcome, DomainError) or outcome.replayed:
                 continue
-            if number == 0 and self._attempt(lambda: self.app.post_pending(self.context, outcome.entry_id)):
+            entry_id = outcome.entry_id
+            if number == 0 and self._attempt(
+                lambda entry_id=entry_id: self.app.post_pending(self.context, entry_id)
+            ):
                 self.pending_posted += 1
-            elif number == 1 and self._attempt(lambda: self.app.void_pending(
-                    self.context, outcome.entry_id, "Authorisation expired")):
+            elif number == 1 and self._attempt(
+                lambda entry_id=entry_id: self.app.void_pending(
+                    self.context, entry_id, "Authorisation expired"
+                )
+            ):
                 self.pending_voided += 1
 
     def run_year(self) -> DemoReport:
