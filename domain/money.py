@@ -9,8 +9,8 @@ edges of the system as decimal strings and are parsed here, strictly.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from domain.errors import InvalidAmount, InvalidInput, UnknownAsset
