@@ -1,0 +1,86 @@
+# Back office: developer and CI entry points (GNU make).
+#
+# Everything runs from the project's own virtual environment in .venv, which
+# `make venv` creates and installs (editable, with the dev extras). pip only
+# runs again when pyproject.toml is newer than the stamp file inside .venv.
+#
+#   make test                  lint (ruff, mypy), then pytest; fails if either failed
+#   make test PYTEST_ARGS='-k ledger -x'
+#   make demo                  a seeded year of a small company on ./backoffice.db
+#   make serve HOST=0.0.0.0 PORT=8000
+#
+# CI runs `bash .ci/run`, which calls `make test` with PostgreSQL required.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Written last by the install recipe: a half-finished install has no stamp,
+# so the next run installs again.
+STAMP := $(VENV)/.installed-from-pyproject
+
+PYTEST_ARGS ?=
+DEMO_ARGS ?=
+BENCH_ARGS ?=
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+
+.PHONY: help venv lint pytest test demo bench serve clean
+
+help:
+	@echo "make venv    create .venv and install the package with dev extras (when pyproject.toml changed)"
+	@echo "make test    lint (ruff, mypy), then pytest -q; PYTEST_ARGS='...' passes arguments to pytest"
+	@echo "make lint    ruff check . and mypy domain backoffice"
+	@echo "make pytest  pytest only"
+	@echo "make demo    backoffice demo (DEMO_ARGS='...')"
+	@echo "make bench   python -m bench (BENCH_ARGS='...')"
+	@echo "make serve   backoffice serve on HOST:PORT (default $(HOST):$(PORT))"
+	@echo "make clean   remove .venv, caches and build output (keeps *.db files)"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || { echo "creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	@touch $@
+
+# Lint runs both tools even when the first one finds something, then fails.
+lint: $(STAMP)
+	@status=0; \
+	echo "ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "mypy domain backoffice"; $(BIN)/mypy domain backoffice || status=1; \
+	exit $$status
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# pytest runs even when lint failed, so one run shows everything; the target
+# fails if either did.
+test: $(STAMP)
+	@lint_status=0; test_status=0; \
+	$(MAKE) --no-print-directory lint || lint_status=$$?; \
+	echo "pytest -q $(PYTEST_ARGS)"; \
+	$(BIN)/pytest -q $(PYTEST_ARGS) || test_status=$$?; \
+	if [ $$lint_status -ne 0 ]; then echo "make test: lint failed (see above)" >&2; fi; \
+	if [ $$test_status -ne 0 ]; then echo "make test: pytest exited $$test_status" >&2; fi; \
+	[ $$lint_status -eq 0 ] && [ $$test_status -eq 0 ]
+
+demo: $(STAMP)
+	$(BIN)/backoffice demo $(DEMO_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+serve: $(STAMP)
+	$(BIN)/backoffice serve --host $(HOST) --port $(PORT)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
