@@ -1,0 +1,158 @@
+"""``python -m bench``: the spine's benchmarks, each beside a raw baseline from the same run.
+
+On PostgreSQL (``BACKOFFICE_BENCH_DATABASE_URL``, else the test URL, else the
+local server), in throwaway schemas dropped afterwards:
+
+1. posting: balanced two-posting entries/s from concurrent clients through
+   the group committer, next to raw psycopg ``executemany`` inserts of
+   equivalent rows (1,000 per commit);
+2. rebuild: events/s folding the balance projection from position 0 over
+   ``--events`` entries, next to a raw read of the same rows (keyset pages +
+   orjson);
+3. as-of balance queries at that size: p50/p99 latency.
+
+Prints JSON and writes ``bench/results/latest.json``. These machines are
+shared and noisy: read the ratios, not single absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from backoffice.settings import parse_database_url, prepare_database
+from bench.generate import ACCOUNTS, generate
+from bench.posting import measure_group_commit, measure_raw_inserts
+from bench.raw_read import measure_raw_read
+from projections.runner import ProjectionService
+from replay.rebuild import rebuild
+
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _schema_url(base: str, schema: str) -> str:
+    base = base.split("?", 1)[0]
+    return f"{base}?schema={schema}"
+
+
+def _drop(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    from backoffice.settings import postgres_connect_kwargs
+
+    database = parse_database_url(url)
+    with psycopg.connect(**postgres_connect_kwargs(database), autocommit=True) as conn:  # type: ignore[arg-type]
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(database.schema)))
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def measure_as_of(url: str, samples: int, seed: int) -> dict[str, Any]:
+    """Latency of balance queries as of a random log position and a random effective date."""
+    rng = random.Random(seed)
+    service = ProjectionService(parse_database_url(url))
+    try:
+        head = service.catch_up()
+        accounts = [code for code, _type in ACCOUNTS]
+        results: dict[str, Any] = {}
+        day_zero = date(2026, 1, 1)
+        for kind in ("at_position", "as_of_date"):
+            timings_ms = []
+            for _ in range(samples):
+                account = rng.choice(accounts)
+                started = time.perf_counter()
+                if kind == "at_position":
+                    service.balance(account, at_position=rng.randint(1, head))
+                else:
+                    day = day_zero + timedelta(days=rng.randint(0, 364))
+                    service.balance(account, as_of_date=day.isoformat())
+                timings_ms.append((time.perf_counter() - started) * 1000)
+            timings_ms.sort()
+            results[kind] = {
+                "samples": samples,
+                "latency_ms_p50": round(statistics.median(timings_ms), 3),
+                "latency_ms_p99": round(_percentile(timings_ms, 0.99), 3),
+            }
+        results["log_events"] = head
+        return results
+    finally:
+        service.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default=os.environ.get("BACKOFFICE_BENCH_DATABASE_URL")
+                        or os.environ.get("BACKOFFICE_TEST_DATABASE_URL") or DEFAULT_URL)
+    parser.add_argument("--events", type=int, default=1_000_000, help="log size for rebuild and queries")
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--entries-per-client", type=int, default=200)
+    parser.add_argument("--query-samples", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=None, help="default: random, printed")
+    args = parser.parse_args(argv)
+    if not args.url.startswith("postgres"):
+        parser.error("the benchmarks run on PostgreSQL: pass --url postgresql://...")
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+    print(f"bench: seed={seed} url={parse_database_url(args.url).display}", file=sys.stderr, flush=True)
+    tag = uuid.uuid4().hex[:8]
+    posting_url = _schema_url(args.url, f"bench_post_{tag}")
+    log_url = _schema_url(args.url, f"bench_log_{tag}")
+    results: dict[str, Any] = {
+        "recorded_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seed": seed,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+    }
+    try:
+        for url in (posting_url, log_url):
+            prepare_database(parse_database_url(url))
+        print("bench: posting through the group committer ...", file=sys.stderr, flush=True)
+        posting = measure_group_commit(posting_url, args.clients, args.entries_per_client)
+        raw_insert = measure_raw_inserts(posting_url, posting["entries"])
+        results["posting"] = posting | {
+            "raw_insert_reference": raw_insert,
+            "ratio_to_raw_insert": round(posting["entries_per_s"] / raw_insert["rows_per_s"], 3),
+        }
+        print(f"bench: generating {args.events} entries ...", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        generate(log_url, args.events, seed)
+        results["generate_seconds"] = round(time.perf_counter() - started, 1)
+        print("bench: raw read and rebuild ...", file=sys.stderr, flush=True)
+        raw_read = measure_raw_read(log_url)
+        stats = rebuild(parse_database_url(log_url))
+        rebuild_per_s = round(stats.events_per_s)
+        results["rebuild"] = {
+            "events": stats.events,
+            "seconds": round(stats.seconds, 3),
+            "events_per_s": rebuild_per_s,
+            "raw_read_reference": raw_read,
+            "ratio_to_raw_read": round(rebuild_per_s / raw_read["events_per_s"], 3),
+        }
+        print("bench: as-of balance queries ...", file=sys.stderr, flush=True)
+        results["as_of_balance"] = measure_as_of(log_url, args.query_samples, seed)
+    finally:
+        for url in (posting_url, log_url):
+            _drop(url)
+    output = orjson.dumps(results, option=orjson.OPT_INDENT_2)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_bytes(output + b"\n")
+    print(output.decode())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
