@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from backoffice.settings import DatabaseUnavailable, SettingsError
@@ -33,8 +34,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-errors = Console(stderr=True)
+# Account codes such as "Assets:Bank:EUR" must print as written: no emoji
+# shortcodes, no highlighting; data cells are escaped against markup.
+console = Console(emoji=False, highlight=False)
+errors = Console(stderr=True, emoji=False, highlight=False)
 
 EXIT_DIFFERENCES = 1
 EXIT_REFUSED = 2
@@ -90,7 +93,7 @@ def demo(
     from backoffice.demo import DemoCompany
 
     with _system(database) as system:
-        console.print(f"[bold]demo[/bold] seed={seed} store={system.database.display}")
+        console.print(f"[bold]demo[/bold] seed={seed} store={escape(system.database.display)}")
         started = time.perf_counter()
         report = DemoCompany(system.app, seed=seed).run_year()
         console.print(
@@ -189,7 +192,7 @@ def balance(
     """An account's balance per asset, as of an effective date and/or log position."""
     with _system(database) as system:
         result = system.projections.balance(account, as_of_date=_date(as_of), at_position=at_position)
-    console.print_json(data=result)
+    console.print_json(data=result.as_dict())
 
 
 @app.command("trial-balance")
@@ -203,7 +206,7 @@ def trial_balance(
     with _system(database) as system:
         result = system.projections.trial_balance(as_of_date=_date(as_of), at_position=at_position)
     if json_output:
-        console.print_json(data=result)
+        console.print_json(data=result.as_dict())
     else:
         _print_trial_balance(result)
 
@@ -214,16 +217,38 @@ def _date(text: str | None) -> str | None:
     return None if text is None else limits.effective_date(text, "--as-of")
 
 
-def _print_trial_balance(result: dict[str, Any]) -> None:
-    table = Table(title=f"Trial balance at position {result.get('position')}"
-                  + (f", as of {result['as_of_date']}" if result.get("as_of_date") else ""))
-    for column, justify in (("account", "left"), ("asset", "left"), ("debit", "right"), ("credit", "right")):
+def _print_trial_balance(result: Any) -> None:
+    """Conventional layout: each account's net posted balance in the debit or
+    credit column; per asset the two columns total the same."""
+    from domain.money import format_amount
+
+    title = f"Trial balance at log position {result.position}"
+    if result.as_of_date:
+        title += f", as of {result.as_of_date}"
+    table = Table(title=title)
+    for column, justify in (("account", "left"), ("asset", "left"), ("debit", "right"),
+                            ("credit", "right"), ("pending dr/cr", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for row in result["rows"]:
-        table.add_row(row["account"], row["asset"], row["debit"], row["credit"])
-    for asset, totals in sorted(result["totals"].items()):
-        table.add_row("[bold]total[/bold]", asset, totals["debit"], totals["credit"])
+    for line in result.lines:
+        net_debit = line.debits_posted - line.credits_posted
+        pending = ""
+        if line.debits_pending or line.credits_pending:
+            pending = (f"{format_amount(line.debits_pending, line.scale)}/"
+                       f"{format_amount(line.credits_pending, line.scale)}")
+        table.add_row(
+            escape(line.account), escape(line.asset),
+            format_amount(net_debit, line.scale) if net_debit > 0 else "",
+            format_amount(-net_debit, line.scale) if net_debit < 0 else "",
+            pending,
+        )
+    for total in result.totals:
+        debit = sum(max(0, ln.debits_posted - ln.credits_posted) for ln in result.lines if ln.asset == total.asset)
+        credit = sum(max(0, ln.credits_posted - ln.debits_posted) for ln in result.lines if ln.asset == total.asset)
+        table.add_row(f"[bold]total {total.asset}[/bold]", total.asset,
+                      format_amount(debit, total.scale), format_amount(credit, total.scale), "")
     console.print(table)
+    verdict = "[green]balanced[/green]" if result.balanced else "[red]NOT balanced[/red]"
+    console.print(f"trial balance: {verdict} (debits equal credits per asset, posted and pending)")
 
 
 @app.command()

@@ -14,9 +14,11 @@ from backoffice.settings import (
     parse_database_url,
     persistence_env,
     prepare_database,
+    schema_setup_lock,
 )
 from backoffice.version_probe import version_probe_for
 from domain.application import BackOffice
+from projections.runner import ProjectionService
 
 
 @dataclass
@@ -25,15 +27,21 @@ class System:
 
     database: Database
     app: BackOffice
+    projections: ProjectionService
     _closers: list[object] = field(default_factory=list)
 
     def close(self) -> None:
+        self.projections.close()
         self.app.close()
 
 
 def build_system(database_url: str | None = None, *, pool_size: int = 4) -> System:
     database = parse_database_url(database_url) if database_url else database_from_environment()
     prepare_database(database)
-    app = BackOffice(env=persistence_env(database, pool_size=pool_size))
+    with schema_setup_lock(database):  # the library creates its tables here
+        app = BackOffice(env=persistence_env(database, pool_size=pool_size))
     app.version_probe = version_probe_for(app.recorder)
-    return System(database=database, app=app)
+    projections = ProjectionService(database)
+    # Closing an account asks the projection, caught up first, for its balance.
+    app.balance_probe = projections.has_nonzero_balance
+    return System(database=database, app=app, projections=projections)

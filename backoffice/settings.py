@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///./backoffice.db"
 CONNECT_TIMEOUT_S = 2
 LOCK_TIMEOUT_S = 2
-_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}\Z")
 
 
 class SettingsError(ValueError):
@@ -61,16 +63,21 @@ def parse_database_url(url: str) -> Database:
     dbname = parts.path.lstrip("/")
     if not parts.hostname or not dbname:
         raise SettingsError("BACKOFFICE_DATABASE_URL: a PostgreSQL URL needs a host and a database")
-    schema = parse_qs(parts.query).get("schema", ["public"])[0]
+    # keep_blank_values: "?schema=" is a mistake to report, not a request for "public".
+    schema = parse_qs(parts.query, keep_blank_values=True).get("schema", ["public"])[0]
     if not _SCHEMA.match(schema):
         raise SettingsError(
             f"BACKOFFICE_DATABASE_URL: schema {schema!r} must be a lower-case identifier"
         )
+    try:
+        port = parts.port or 5432
+    except ValueError as error:  # urllib's message does not say which setting
+        raise SettingsError(f"BACKOFFICE_DATABASE_URL: bad port: {error}") from None
     return Database(
         url=url,
         backend="postgres",
         host=parts.hostname,
-        port=parts.port or 5432,
+        port=port,
         user=unquote(parts.username or "postgres"),
         password=unquote(parts.password or ""),
         dbname=dbname,
@@ -140,3 +147,31 @@ def prepare_database(database: Database) -> None:
         raise DatabaseUnavailable(
             f"cannot reach PostgreSQL at {database.display}: {str(error).strip()}"
         ) from error
+
+
+@contextmanager
+def schema_setup_lock(database: Database) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock per schema while the library creates its tables.
+
+    The library runs ``CREATE OR REPLACE FUNCTION`` and ``CREATE TABLE IF NOT
+    EXISTS`` at every start; two processes starting together on one schema
+    (API workers, projection workers) fail with "tuple concurrently updated".
+    """
+    if database.backend != "postgres":
+        yield
+        return
+    import psycopg
+
+    try:
+        conn = psycopg.connect(**postgres_connect_kwargs(database), autocommit=True)  # type: ignore[arg-type]
+    except psycopg.Error as error:
+        raise DatabaseUnavailable(
+            f"cannot reach PostgreSQL at {database.display}: {str(error).strip()}"
+        ) from error
+    with conn:
+        conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S * 5}s'")
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"backoffice:{database.schema}",))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"backoffice:{database.schema}",))
