@@ -133,7 +133,10 @@ def prepare_database(database: Database) -> None:
     """Create the PostgreSQL schema if missing (the library expects it to exist).
 
     Connecting here first also turns an unreachable server into one clear
-    error within seconds, before the library's retry loops start.
+    error within seconds, before the library's retry loops start. The schema
+    is created only when absent: PostgreSQL checks the CREATE privilege even
+    for ``CREATE SCHEMA IF NOT EXISTS``, and a deployed application role need
+    not have it.
     """
     if database.backend != "postgres":
         return
@@ -141,12 +144,25 @@ def prepare_database(database: Database) -> None:
     from psycopg import sql
 
     try:
-        with psycopg.connect(**postgres_connect_kwargs(database), autocommit=True) as conn:  # type: ignore[arg-type]
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(database.schema)))
+        conn = psycopg.connect(**postgres_connect_kwargs(database), autocommit=True)  # type: ignore[arg-type]
     except psycopg.Error as error:
         raise DatabaseUnavailable(
             f"cannot reach PostgreSQL at {database.display}: {str(error).strip()}"
         ) from error
+    with conn:
+        try:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (database.schema,)
+            ).fetchone()
+            if exists is None:
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(database.schema))
+                )
+        except psycopg.Error as error:
+            raise DatabaseUnavailable(
+                f"PostgreSQL at {database.display} refused to prepare schema "
+                f"{database.schema!r}: {str(error).strip()}"
+            ) from error
 
 
 @contextmanager

@@ -20,9 +20,3 @@ GRANT CREATE ON SCHEMA backoffice TO :"app_role";
 
 -- The projection store stages its upserts in temporary tables.
 GRANT TEMPORARY ON DATABASE :"DBNAME" TO :"app_role";
-
--- backoffice.settings.prepare_database runs CREATE SCHEMA IF NOT EXISTS at
--- every start, and PostgreSQL checks the database's CREATE privilege before it
--- looks whether the schema exists. Drop this grant once prepare_database
--- checks for the schema first.
-GRANT CREATE ON DATABASE :"DBNAME" TO :"app_role";
