@@ -35,7 +35,7 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 CI_RUN = ROOT / ".ci" / "run"
 SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "compose-spec"
 SCHEMA_SHA256 = "d549057ebc2925f39f62799eab0db7b9e2c18b35b6c00595199116da3ed10e64"
-APP_SERVICES = ("api", "projector")
+APP_SERVICES = ("projector", "backoffice")
 INITDB_MOUNT = "/docker-entrypoint-initdb.d"
 ENTRIES_ON_DISTINCT_DAYS = 60
 PG_ENV = "BACKOFFICE_TEST_DATABASE_URL"
@@ -111,11 +111,11 @@ def test_the_compose_file_follows_the_compose_specification() -> None:
 def test_the_compose_schema_check_catches_a_misspelt_key() -> None:
     schema = json.loads((SCHEMA_DIR / "compose-spec.json").read_text(encoding="utf-8"))
     broken = _compose()
-    broken["services"]["api"]["depends"] = broken["services"]["api"].pop("depends_on")
+    broken["services"]["projector"]["depends"] = broken["services"]["projector"].pop("depends_on")
     assert not jsonschema.Draft202012Validator(schema).is_valid(broken)
 
 
-def test_the_compose_file_runs_postgres_the_api_and_the_projector() -> None:
+def test_the_compose_file_runs_postgres_the_projector_and_the_cli() -> None:
     services = _compose()["services"]
     assert set(services) == {"postgres", *APP_SERVICES}
     assert str(services["postgres"]["image"]).startswith("postgres:15")
@@ -153,11 +153,27 @@ def test_the_app_password_is_the_one_the_init_sql_gives_the_role() -> None:
         assert parse_database_url(url).password == role_password
 
 
-def test_the_api_serves_and_the_projector_projects() -> None:
+def test_the_projector_projects_and_the_cli_service_is_a_one_off() -> None:
     services = _compose()["services"]
-    assert _command(services["api"])[:2] == ["backoffice", "serve"]
-    assert "0.0.0.0" in _command(services["api"])
     assert _command(services["projector"])[:2] == ["backoffice", "project"]
+    assert services["backoffice"]["entrypoint"] == ["backoffice"]
+    assert services["backoffice"]["profiles"] == ["cli"], "not started by `docker compose up`"
+
+
+def test_every_command_the_compose_file_runs_exists_in_the_cli() -> None:
+    from typer.testing import CliRunner
+
+    from backoffice.cli import app
+
+    for name, service in _compose()["services"].items():
+        if name == "postgres":
+            continue
+        entrypoint = service.get("entrypoint") or []
+        argv = [*entrypoint, *_command(service)]
+        assert argv[0] == "backoffice", f"{name} does not run the backoffice CLI"
+        arguments = argv[1:] if argv[1:] == ["--help"] else [argv[1], "--help"]
+        result = CliRunner().invoke(app, arguments)
+        assert result.exit_code == 0, f"{name}: `backoffice {' '.join(arguments)}` failed: {result.output}"
 
 
 def test_the_init_sql_the_postgres_service_mounts_exists() -> None:
