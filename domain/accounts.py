@@ -22,7 +22,7 @@ from domain.errors import InsufficientFunds, InvalidInput
 ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
 DEBIT_NORMAL_TYPES = frozenset({"asset", "expense"})
 ACCOUNT_FLAGS = frozenset({"no_overdraft"})
-_ACCOUNT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:_.\-]*$")
+_ACCOUNT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:_.\-]*\Z")
 _ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:backoffice:account")
 
 

@@ -273,7 +273,13 @@ class BackOffice(Application[UUID]):
             try:
                 record: Period = self.repository.get(period_id(period))
             except AggregateNotFoundError:
-                record = Period._create(Period.PeriodDefined, id=period_id(period), period=period)
+                record = Period._create(
+                    Period.PeriodDefined,
+                    id=period_id(period),
+                    period=period,
+                    actor=context.actor,
+                    correlation_id=context.correlation_id,
+                )
             if record.closed:
                 raise PeriodAlreadyClosed(f"period {period} is already closed", field="period")
             record.trigger_event(
@@ -355,14 +361,19 @@ class BackOffice(Application[UUID]):
         batch = LedgerBatch(self)
         batch.preload([commands[index] for index in todo])
         staged: dict[int, UUID] = {}
+        # Outcomes decided against staged neighbours: refusals (funds they took,
+        # keys they claimed) and replays of them. Decided again after a collision.
+        decided_in_batch: list[int] = []
         for index in todo:
             try:
                 result = batch.stage_entry(commands[index])
             except DomainError as refusal:
                 outcomes[index] = self._replay_or_refuse(commands[index], refusal)
+                decided_in_batch.append(index)
                 continue
             if isinstance(result, PostingOutcome):
                 outcomes[index] = result  # replay of an entry earlier in this batch
+                decided_in_batch.append(index)
             else:
                 staged[index] = result
         if not staged:
@@ -370,7 +381,7 @@ class BackOffice(Application[UUID]):
         try:
             recordings = self.save(*batch.aggregates())
         except IntegrityError:
-            return self._after_collision(commands, staged, outcomes)
+            return self._after_collision(commands, staged, decided_in_batch, outcomes)
         positions = {
             recording.domain_event.originator_id: recording.notification.id
             for recording in recordings
@@ -388,20 +399,30 @@ class BackOffice(Application[UUID]):
         self,
         commands: Sequence[PostJournalEntry],
         staged: dict[int, UUID],
+        decided_in_batch: list[int],
         outcomes: list[PostingOutcome | DomainError | None],
     ) -> list[int]:
-        """Resolve commands whose entry already exists; the rest go again."""
+        """Resolve commands whose entry already exists; the rest go again.
+
+        The staged neighbours did not commit, so what was decided against them
+        is decided again: against the committed entry of the same key if there
+        is one, else in the next attempt.
+        """
         retry = []
+        committed: dict[UUID, JournalEntry] = {}
         for index, entry_id in staged.items():
             try:
-                existing = self.get_entry(entry_id)
+                committed[entry_id] = self.get_entry(entry_id)
             except UnknownEntry:
                 retry.append(index)
                 continue
-            outcomes[index] = self._replay(commands[index], existing)
-        # Replays of the same key later in the batch must be recomputed too.
-        for index, outcome in enumerate(outcomes):
-            if isinstance(outcome, PostingOutcome) and outcome.replayed and index not in staged:
+            outcomes[index] = self._replay(commands[index], committed[entry_id])
+        for index in decided_in_batch:
+            key = commands[index].idempotency_key
+            existing = committed.get(entry_id_for_key(key)) if isinstance(key, str) else None
+            if existing is not None:
+                outcomes[index] = self._replay(commands[index], existing)
+            else:
                 outcomes[index] = None
                 retry.append(index)
         return sorted(retry)

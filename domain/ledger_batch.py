@@ -21,6 +21,7 @@ from domain.commands import Context, PostingOutcome, PostJournalEntry
 from domain.errors import (
     AccountClosed,
     AssetNotAllowed,
+    DomainError,
     IdempotencyConflict,
     InvalidInput,
     PeriodClosed,
@@ -135,18 +136,24 @@ class LedgerBatch:
         key = limits.bounded_text(
             command.idempotency_key, "idempotency_key", limits.IDEMPOTENCY_KEY_LENGTH_MAX
         )
-        if not isinstance(command.pending, bool):
-            raise InvalidInput("pending: expected true or false", field="pending")
-        body = self.canonical_body(command, self.catalog)
-        body_fingerprint = fingerprint(body)
         entry_id = entry_id_for_key(key)
         earlier = self._entries.get(entry_id)
+        conflict = IdempotencyConflict(
+            f"idempotency_key: {key!r} was used for a different entry", field="idempotency_key"
+        )
+        try:
+            if not isinstance(command.pending, bool):
+                raise InvalidInput("pending: expected true or false", field="pending")
+            body = self.canonical_body(command, self.catalog)
+        except DomainError:
+            if earlier is None:
+                raise
+            # As for a key already committed: an invalid body is not the one accepted.
+            raise conflict from None
+        body_fingerprint = fingerprint(body)
         if earlier is not None:
             if earlier.fingerprint != body_fingerprint:
-                raise IdempotencyConflict(
-                    f"idempotency_key: {key!r} was used for a different entry",
-                    field="idempotency_key",
-                )
+                raise conflict
             return PostingOutcome(entry_id, None, replayed=True)
         postings = [Posting(row[0], row[1], row[2], row[3]) for row in body["postings"]]
         self.check_period_open(body["effective_date"])

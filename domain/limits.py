@@ -27,9 +27,9 @@ METADATA_BYTES_MAX = 4096
 EFFECTIVE_YEAR_MIN = 1900
 EFFECTIVE_YEAR_MAX = 2199
 
-_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*\Z")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])\Z")
 
 
 def bounded_text(

@@ -19,7 +19,7 @@ AMOUNT_DIGITS_MAX = 18
 """Significant digits an amount may carry: fits a signed 64-bit integer."""
 
 AMOUNT_MINOR_MAX = 10**AMOUNT_DIGITS_MAX - 1
-ASSET_CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9._-]{0,11}$")
+ASSET_CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9._-]{0,11}\Z")
 ASSET_SCALE_MAX = 12
 
 # ISO 4217 active codes with their minor-unit exponent (2024 list, funds and
@@ -51,7 +51,7 @@ ISO_CURRENCY_SCALES: MappingProxyType[str, int] = MappingProxyType(_ISO_4217)
 
 # Plain decimal: optional sign, digits, optional fraction. No exponent, no
 # spaces, no thousands separators, no leading '+' unless signs are allowed.
-_DECIMAL = re.compile(r"^(?P<sign>[-+]?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?$")
+_DECIMAL = re.compile(r"^(?P<sign>[-+]?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?\Z")
 
 
 @dataclass(frozen=True, slots=True)

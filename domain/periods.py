@@ -23,7 +23,11 @@ class Period(Aggregate):
     """A calendar month of the books. Exists in the log from its first close."""
 
     class PeriodDefined(Aggregate.Created):
+        """The period came into the log (with its first close, in the same commit)."""
+
         period: str
+        actor: str
+        correlation_id: str
 
     class PeriodClosed(Aggregate.Event):
         reason: str
@@ -41,6 +45,6 @@ class Period(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.closed = False
 
-    def __init__(self, period: str) -> None:
+    def __init__(self, period: str, actor: str, correlation_id: str) -> None:
         self.period = period
         self.closed = False

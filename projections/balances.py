@@ -59,15 +59,28 @@ def _move(
     of a replay, hence the unrolled arithmetic.
     """
     position = event.position
-    deltas: dict[tuple[str, str], list[int]] = {}
-    for account, direction, amount, asset in postings:
-        key = (account, asset)
-        delta = deltas.get(key)
-        if delta is None:
-            delta = deltas[key] = [0, 0, 0, 0]
-        offset = 0 if direction == "debit" else 1
-        for column, sign in moves:
-            delta[column + offset] += sign * amount
+    items: Any = None
+    if moves is _POST and len(postings) == 2:
+        # The common entry: two postings to two balances, posted at once.
+        (account0, direction0, amount0, asset0), (account1, direction1, amount1, asset1) = postings
+        if account0 != account1 or asset0 != asset1:
+            items = (
+                ((account0, asset0),
+                 (amount0, 0, 0, 0) if direction0 == "debit" else (0, amount0, 0, 0)),
+                ((account1, asset1),
+                 (amount1, 0, 0, 0) if direction1 == "debit" else (0, amount1, 0, 0)),
+            )  # fmt: skip
+    if items is None:
+        deltas: dict[tuple[str, str], list[int]] = {}
+        for account, direction, amount, asset in postings:
+            key = (account, asset)
+            delta = deltas.get(key)
+            if delta is None:
+                delta = deltas[key] = [0, 0, 0, 0]
+            offset = 0 if direction == "debit" else 1
+            for column, sign in moves:
+                delta[column + offset] += sign * amount
+        items = deltas.items()
     changes = state.changes
     counters = state.counters
     balance_ids = state.balance_ids
@@ -76,7 +89,7 @@ def _move(
     history_append = changes.history.append
     watched = state.watched_accounts
     accounts = state.accounts
-    for key, (d0, d1, d2, d3) in deltas.items():
+    for key, (d0, d1, d2, d3) in items:
         totals = counters.get(key)
         if totals is None:
             totals = counters[key] = [0, 0, 0, 0]
