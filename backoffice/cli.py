@@ -47,8 +47,11 @@ POST_BATCH_SIZE = 512
 
 DatabaseOption = Annotated[
     str | None,
-    typer.Option("--database", envvar="BACKOFFICE_DATABASE_URL",
-                 help="sqlite:///path or postgresql://user@host:port/db?schema=name"),
+    typer.Option(
+        "--database",
+        envvar="BACKOFFICE_DATABASE_URL",
+        help="sqlite:///path or postgresql://user@host:port/db?schema=name",
+    ),
 ]
 ActorOption = Annotated[
     str | None,
@@ -102,8 +105,9 @@ def demo(
             f"periods closed: {', '.join(report.periods_closed) or 'none'}"
         )
         console.print(f"refused as expected: {report.refusals}  (nothing written for those)")
-        console.print(f"log head position: {report.head_position} "
-                      f"({time.perf_counter() - started:.2f}s)")
+        console.print(
+            f"log head position: {report.head_position} ({time.perf_counter() - started:.2f}s)"
+        )
         _print_trial_balance(system.projections.trial_balance())
         findings = _verify(system)
     if findings:
@@ -112,7 +116,9 @@ def demo(
 
 @app.command()
 def post(
-    file: Annotated[Path, typer.Argument(help="JSON file: one entry object or a list of them ('-' for stdin).")],
+    file: Annotated[
+        Path, typer.Argument(help="JSON file: one entry object or a list of them ('-' for stdin).")
+    ],
     database: DatabaseOption = None,
     actor: ActorOption = None,
 ) -> None:
@@ -148,13 +154,22 @@ def post(
                     errors.print(f"{key}: [red]refused ({outcome.code})[/red] {outcome.message}")
                 else:
                     replay = " (replayed: posted before with this key)" if outcome.replayed else ""
-                    console.print(f"{key}: entry {outcome.entry_id} position {outcome.position}{replay}")
+                    console.print(
+                        f"{key}: entry {outcome.entry_id} position {outcome.position}{replay}"
+                    )
     if refused:
         raise typer.Exit(EXIT_REFUSED)
 
 
-ENTRY_FIELDS = ("idempotency_key", "effective_date", "postings", "description", "reference",
-                "pending", "metadata")
+ENTRY_FIELDS = (
+    "idempotency_key",
+    "effective_date",
+    "postings",
+    "description",
+    "reference",
+    "pending",
+    "metadata",
+)
 
 
 def _entry_fields(item: object, index: int) -> dict[str, Any]:
@@ -162,7 +177,9 @@ def _entry_fields(item: object, index: int) -> dict[str, Any]:
         raise ValueError(f"entry [{index}]: expected a JSON object")
     unknown = sorted(set(item) - set(ENTRY_FIELDS))
     if unknown:
-        raise ValueError(f"entry [{index}]: unknown fields {unknown}; allowed: {list(ENTRY_FIELDS)}")
+        raise ValueError(
+            f"entry [{index}]: unknown fields {unknown}; allowed: {list(ENTRY_FIELDS)}"
+        )
     missing = [name for name in ENTRY_FIELDS[:3] if name not in item]
     if missing:
         raise ValueError(f"entry [{index}]: missing {missing}")
@@ -178,8 +195,12 @@ def _read_file(file: Path) -> bytes:
         raise typer.Exit(EXIT_REFUSED) from None
 
 
-AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Effective date YYYY-MM-DD (inclusive).")]
-AtPositionOption = Annotated[int | None, typer.Option("--at-position", min=0, help="Log position (inclusive).")]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="Effective date YYYY-MM-DD (inclusive).")
+]
+AtPositionOption = Annotated[
+    int | None, typer.Option("--at-position", min=0, help="Log position (inclusive).")
+]
 
 
 @app.command()
@@ -191,7 +212,9 @@ def balance(
 ) -> None:
     """An account's balance per asset, as of an effective date and/or log position."""
     with _system(database) as system:
-        result = system.projections.balance(account, as_of_date=_date(as_of), at_position=at_position)
+        result = system.projections.balance(
+            account, as_of_date=_date(as_of), at_position=at_position
+        )
     console.print_json(data=result.as_dict())
 
 
@@ -199,7 +222,9 @@ def balance(
 def trial_balance(
     as_of: AsOfOption = None,
     at_position: AtPositionOption = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of a table.")
+    ] = False,
     database: DatabaseOption = None,
 ) -> None:
     """The trial balance: every account's balance per asset; it nets to zero per asset."""
@@ -226,26 +251,47 @@ def _print_trial_balance(result: Any) -> None:
     if result.as_of_date:
         title += f", as of {result.as_of_date}"
     table = Table(title=title)
-    for column, justify in (("account", "left"), ("asset", "left"), ("debit", "right"),
-                            ("credit", "right"), ("pending dr/cr", "right")):
+    for column, justify in (
+        ("account", "left"),
+        ("asset", "left"),
+        ("debit", "right"),
+        ("credit", "right"),
+        ("pending dr/cr", "right"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for line in result.lines:
         net_debit = line.debits_posted - line.credits_posted
         pending = ""
         if line.debits_pending or line.credits_pending:
-            pending = (f"{format_amount(line.debits_pending, line.scale)}/"
-                       f"{format_amount(line.credits_pending, line.scale)}")
+            pending = (
+                f"{format_amount(line.debits_pending, line.scale)}/"
+                f"{format_amount(line.credits_pending, line.scale)}"
+            )
         table.add_row(
-            escape(line.account), escape(line.asset),
+            escape(line.account),
+            escape(line.asset),
             format_amount(net_debit, line.scale) if net_debit > 0 else "",
             format_amount(-net_debit, line.scale) if net_debit < 0 else "",
             pending,
         )
     for total in result.totals:
-        debit = sum(max(0, ln.debits_posted - ln.credits_posted) for ln in result.lines if ln.asset == total.asset)
-        credit = sum(max(0, ln.credits_posted - ln.debits_posted) for ln in result.lines if ln.asset == total.asset)
-        table.add_row(f"[bold]total {total.asset}[/bold]", total.asset,
-                      format_amount(debit, total.scale), format_amount(credit, total.scale), "")
+        debit = sum(
+            max(0, ln.debits_posted - ln.credits_posted)
+            for ln in result.lines
+            if ln.asset == total.asset
+        )
+        credit = sum(
+            max(0, ln.credits_posted - ln.debits_posted)
+            for ln in result.lines
+            if ln.asset == total.asset
+        )
+        table.add_row(
+            f"[bold]total {total.asset}[/bold]",
+            total.asset,
+            format_amount(debit, total.scale),
+            format_amount(credit, total.scale),
+            "",
+        )
     console.print(table)
     verdict = "[green]balanced[/green]" if result.balanced else "[red]NOT balanced[/red]"
     console.print(f"trial balance: {verdict} (debits equal credits per asset, posted and pending)")
@@ -257,21 +303,31 @@ def rebuild(
     database: DatabaseOption = None,
 ) -> None:
     """Rebuild a projection from position 0 (batched reads), with progress and events/s."""
-    from replay.rebuild import rebuild as rebuild_projection
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with _system(database) as system, Progress(
-        TextColumn("[bold]rebuild {task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console, transient=not console.is_terminal,
-    ) as progress:
+    from replay.rebuild import rebuild as rebuild_projection
+
+    with (
+        _system(database) as system,
+        Progress(
+            TextColumn("[bold]rebuild {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=not console.is_terminal,
+        ) as progress,
+    ):
         task = progress.add_task(projection, total=None)
 
         def report(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
         stats = rebuild_projection(system.database, projection, progress=report)
-    console.print(f"rebuilt {projection}: {stats.events} events in {stats.seconds:.2f}s "
-                  f"= {stats.events_per_s:,.0f} events/s (to position {stats.position})")
+    console.print(
+        f"rebuilt {projection}: {stats.events} events in {stats.seconds:.2f}s "
+        f"= {stats.events_per_s:,.0f} events/s (to position {stats.position})"
+    )
 
 
 @app.command()
@@ -315,7 +371,9 @@ def project(
             position = system.projections.catch_up()
             console.print(f"projections at position {position}")
             return
-        console.print(f"projecting {system.database.display} every {poll_interval_s}s; Ctrl-C stops")
+        console.print(
+            f"projecting {system.database.display} every {poll_interval_s}s; Ctrl-C stops"
+        )
         system.projections.run_forever(poll_interval_s=poll_interval_s, stop_event=stop)
 
 
@@ -323,22 +381,38 @@ def project(
 def open_account(
     code: str,
     name: Annotated[str, typer.Option(help="Human name of the account.")],
-    account_type: Annotated[str, typer.Option("--type", help="asset|liability|equity|income|expense")],
-    assets: Annotated[list[str], typer.Option("--asset", help="Asset the account may hold (repeat).")],
-    no_overdraft: Annotated[bool, typer.Option("--no-overdraft", help="Never let the balance cross zero.")] = False,
+    account_type: Annotated[
+        str, typer.Option("--type", help="asset|liability|equity|income|expense")
+    ],
+    assets: Annotated[
+        list[str], typer.Option("--asset", help="Asset the account may hold (repeat).")
+    ],
+    no_overdraft: Annotated[
+        bool, typer.Option("--no-overdraft", help="Never let the balance cross zero.")
+    ] = False,
     database: DatabaseOption = None,
     actor: ActorOption = None,
 ) -> None:
     """Open an account."""
     with _system(database) as system:
-        position = system.app.open_account(_context(actor), code, name, account_type, assets,
-                                           ["no_overdraft"] if no_overdraft else [])
+        position = system.app.open_account(
+            _context(actor),
+            code,
+            name,
+            account_type,
+            assets,
+            ["no_overdraft"] if no_overdraft else [],
+        )
     console.print(f"opened {code} at position {position}")
 
 
 @app.command("close-period")
-def close_period(period: str, reason: Annotated[str, typer.Option()], database: DatabaseOption = None,
-                 actor: ActorOption = None) -> None:
+def close_period(
+    period: str,
+    reason: Annotated[str, typer.Option()],
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
     """Close an accounting period (YYYY-MM): entries dated in it are refused."""
     with _system(database) as system:
         position = system.app.close_period(_context(actor), period, reason)
@@ -346,8 +420,12 @@ def close_period(period: str, reason: Annotated[str, typer.Option()], database: 
 
 
 @app.command("reopen-period")
-def reopen_period(period: str, reason: Annotated[str, typer.Option()], database: DatabaseOption = None,
-                  actor: ActorOption = None) -> None:
+def reopen_period(
+    period: str,
+    reason: Annotated[str, typer.Option()],
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
     """Reopen a closed period (an audited event with its reason)."""
     with _system(database) as system:
         position = system.app.reopen_period(_context(actor), period, reason)
@@ -355,8 +433,12 @@ def reopen_period(period: str, reason: Annotated[str, typer.Option()], database:
 
 
 @app.command()
-def reverse(entry_id: str, reason: Annotated[str, typer.Option()], database: DatabaseOption = None,
-            actor: ActorOption = None) -> None:
+def reverse(
+    entry_id: str,
+    reason: Annotated[str, typer.Option()],
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
     """Reverse a posted entry with a new entry that references it (once)."""
     try:
         parsed = uuid.UUID(entry_id)

@@ -11,6 +11,7 @@ produces the same commands; idempotency keys make re-running it harmless.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -56,11 +57,21 @@ class DemoReport:
 
 def _line(account: str, direction: str, amount_minor: int, asset: str = "USD") -> dict[str, str]:
     units, cents = divmod(amount_minor, 100)
-    return {"account": account, "direction": direction, "amount": f"{units}.{cents:02d}", "asset": asset}
+    return {
+        "account": account,
+        "direction": direction,
+        "amount": f"{units}.{cents:02d}",
+        "asset": asset,
+    }
 
 
-def _transfer(debit: str, credit: str, amount_minor: int, asset: str = "USD") -> list[dict[str, str]]:
-    return [_line(debit, "debit", amount_minor, asset), _line(credit, "credit", amount_minor, asset)]
+def _transfer(
+    debit: str, credit: str, amount_minor: int, asset: str = "USD"
+) -> list[dict[str, str]]:
+    return [
+        _line(debit, "debit", amount_minor, asset),
+        _line(credit, "credit", amount_minor, asset),
+    ]
 
 
 class DemoCompany:
@@ -85,8 +96,14 @@ class DemoCompany:
     def _key(self, *parts: object) -> str:
         return ":".join(["demo", str(self.seed), *map(str, parts)])
 
-    def _entry(self, key: str, day: date, description: str, postings: list[dict[str, str]],
-               pending: bool = False) -> PostJournalEntry:
+    def _entry(
+        self,
+        key: str,
+        day: date,
+        description: str,
+        postings: list[dict[str, str]],
+        pending: bool = False,
+    ) -> PostJournalEntry:
         return PostJournalEntry(
             context=self.context,
             idempotency_key=self._key(key),
@@ -102,36 +119,73 @@ class DemoCompany:
         first = date(self.year, month, 1)
         days = [(first + timedelta(days=offset)) for offset in range(28)]
         if month == 1:
-            yield self._entry("capital", first, "Founders' capital",
-                              _transfer("Assets:Bank:Checking", "Equity:Capital", 50_000_00))
-        yield self._entry(f"rent-{month}", first, "Office rent",
-                          _transfer("Expenses:Rent", "Assets:Bank:Checking", 2_400_00))
-        yield self._entry(f"salaries-{month}", days[-1], "Salaries",
-                          _transfer("Expenses:Salaries", "Assets:Bank:Checking", 9_000_00))
+            yield self._entry(
+                "capital",
+                first,
+                "Founders' capital",
+                _transfer("Assets:Bank:Checking", "Equity:Capital", 50_000_00),
+            )
+        yield self._entry(
+            f"rent-{month}",
+            first,
+            "Office rent",
+            _transfer("Expenses:Rent", "Assets:Bank:Checking", 2_400_00),
+        )
+        yield self._entry(
+            f"salaries-{month}",
+            days[-1],
+            "Salaries",
+            _transfer("Expenses:Salaries", "Assets:Bank:Checking", 9_000_00),
+        )
         for number in range(self.random.randint(14, 20)):
             day = self.random.choice(days)
             amount = self.random.randint(150_00, 1_500_00)
-            yield self._entry(f"sale-{month}-{number}", day, "Invoice to customer",
-                              _transfer("Assets:Receivables", "Income:Sales", amount))
+            yield self._entry(
+                f"sale-{month}-{number}",
+                day,
+                "Invoice to customer",
+                _transfer("Assets:Receivables", "Income:Sales", amount),
+            )
             if self.random.random() < 0.8:
-                yield self._entry(f"receipt-{month}-{number}", min(day + timedelta(days=3), days[-1]),
-                                  "Customer payment", _transfer("Assets:Bank:Checking", "Assets:Receivables", amount))
+                yield self._entry(
+                    f"receipt-{month}-{number}",
+                    min(day + timedelta(days=3), days[-1]),
+                    "Customer payment",
+                    _transfer("Assets:Bank:Checking", "Assets:Receivables", amount),
+                )
         for number in range(self.random.randint(2, 4)):
-            yield self._entry(f"supplies-{month}-{number}", self.random.choice(days), "Supplier invoice",
-                              _transfer("Expenses:Supplies", "Liabilities:Payables", self.random.randint(20_00, 400_00)))
+            yield self._entry(
+                f"supplies-{month}-{number}",
+                self.random.choice(days),
+                "Supplier invoice",
+                _transfer(
+                    "Expenses:Supplies", "Liabilities:Payables", self.random.randint(20_00, 400_00)
+                ),
+            )
         yield from self._euro_sale(month, self.random.choice(days))
 
     def _euro_sale(self, month: int, day: date) -> Iterator[PostJournalEntry]:
         eur = self.random.randint(500_00, 3_000_00)
         rate = self.random.randint(EUR_USD_RATE_MIN, EUR_USD_RATE_MAX)
         usd = eur * rate // 100
-        yield self._entry(f"eu-sale-{month}", day, "Sale to EU customer, paid in EUR",
-                          _transfer("Assets:Bank:EUR", "Income:Sales:EU", eur, "EUR"))
+        yield self._entry(
+            f"eu-sale-{month}",
+            day,
+            "Sale to EU customer, paid in EUR",
+            _transfer("Assets:Bank:EUR", "Income:Sales:EU", eur, "EUR"),
+        )
         # Converting EUR to USD: two balanced legs through the trading account.
-        yield self._entry(f"fx-{month}", day, f"Convert EUR to USD at {rate / 100:.2f}", [
-            _line("Equity:Trading:FX", "debit", eur, "EUR"), _line("Assets:Bank:EUR", "credit", eur, "EUR"),
-            _line("Assets:Bank:Checking", "debit", usd), _line("Equity:Trading:FX", "credit", usd),
-        ])
+        yield self._entry(
+            f"fx-{month}",
+            day,
+            f"Convert EUR to USD at {rate / 100:.2f}",
+            [
+                _line("Equity:Trading:FX", "debit", eur, "EUR"),
+                _line("Assets:Bank:EUR", "credit", eur, "EUR"),
+                _line("Assets:Bank:Checking", "debit", usd),
+                _line("Equity:Trading:FX", "credit", usd),
+            ],
+        )
 
     def _post(self, commands: list[PostJournalEntry]) -> list[Any]:
         outcomes = self.app.post_entries(commands)
@@ -155,32 +209,51 @@ class DemoCompany:
         outcomes = self._post(commands)
         accepted = [o for o in outcomes if not isinstance(o, DomainError) and not o.replayed]
         # A correction: one invoice was booked twice by mistake and is reversed.
-        if accepted and self._attempt(lambda: self.app.reverse_entry(
-                self.context, accepted[len(accepted) // 2].entry_id, "Booked twice")):
+        if accepted and self._attempt(
+            lambda: self.app.reverse_entry(
+                self.context, accepted[len(accepted) // 2].entry_id, "Booked twice"
+            )
+        ):
             self.reversals += 1
         self._card_payments(month)
         # A mistake the ledger refuses: an unbalanced entry (counted, not written).
-        self._post([self._entry(f"typo-{month}", date(self.year, month, 5), "Unbalanced by a typo",
-                                [_line("Expenses:Travel", "debit", 120_00),
-                                 _line("Assets:Bank:Checking", "credit", 12_00)])])
+        self._post(
+            [
+                self._entry(
+                    f"typo-{month}",
+                    date(self.year, month, 5),
+                    "Unbalanced by a typo",
+                    [
+                        _line("Expenses:Travel", "debit", 120_00),
+                        _line("Assets:Bank:Checking", "credit", 12_00),
+                    ],
+                )
+            ]
+        )
 
     def _card_payments(self, month: int) -> None:
         for number in range(2):
             day = date(self.year, month, 10 + number)
-            command = self._entry(f"card-{month}-{number}", day, "Card payment, authorised",
-                                  _transfer("Expenses:Travel", "Assets:Bank:Checking",
-                                            self.random.randint(50_00, 900_00)), pending=True)
+            command = self._entry(
+                f"card-{month}-{number}",
+                day,
+                "Card payment, authorised",
+                _transfer(
+                    "Expenses:Travel", "Assets:Bank:Checking", self.random.randint(50_00, 900_00)
+                ),
+                pending=True,
+            )
             outcome = self._post([command])[0]
             if isinstance(outcome, DomainError) or outcome.replayed:
                 continue
             entry_id = outcome.entry_id
             if number == 0 and self._attempt(
-                lambda entry_id=entry_id: self.app.post_pending(self.context, entry_id)
+                functools.partial(self.app.post_pending, self.context, entry_id)
             ):
                 self.pending_posted += 1
             elif number == 1 and self._attempt(
-                lambda entry_id=entry_id: self.app.void_pending(
-                    self.context, entry_id, "Authorisation expired"
+                functools.partial(
+                    self.app.void_pending, self.context, entry_id, "Authorisation expired"
                 )
             ):
                 self.pending_voided += 1
@@ -191,11 +264,21 @@ class DemoCompany:
             self.run_month(month)
             if month <= 9:  # the books are closed up to the third quarter
                 period = f"{self.year}-{month - 2:02d}" if month > 2 else None
-                if period and self._attempt(lambda p=period: self.app.close_period(self.context, p, "Month end")):
+                if period and self._attempt(
+                    functools.partial(self.app.close_period, self.context, period, "Month end")
+                ):
                     self.closed.append(period)
         # A late invoice dated in a closed month is refused.
-        self._post([self._entry("late-invoice", date(self.year, 2, 14), "Late invoice",
-                                _transfer("Expenses:Supplies", "Liabilities:Payables", 75_00))])
+        self._post(
+            [
+                self._entry(
+                    "late-invoice",
+                    date(self.year, 2, 14),
+                    "Late invoice",
+                    _transfer("Expenses:Supplies", "Liabilities:Payables", 75_00),
+                )
+            ]
+        )
         return DemoReport(
             seed=self.seed,
             entries_posted=self.posted,
