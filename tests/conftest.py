@@ -71,3 +71,19 @@ def system(database_url: str) -> Iterator[object]:
     built = build_system(database_url)
     yield built
     built.close()
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[object]:
+    """The ledger tests' company: the chart of tests/ledger_support.py, bank funded with 100.00.
+
+    Modules that need another start (no funding, another key) override it.
+    """
+    from backoffice.container import build_system
+    from tests.ledger_support import fund_bank, open_chart
+
+    system = build_system(database_url)
+    open_chart(system.app)
+    fund_bank(system.app, "100.00")
+    yield system.app
+    system.close()

@@ -3,12 +3,10 @@ the same key with a different body is refused. Neither writes anything."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from backoffice.container import build_system
 from domain.application import BackOffice
 from domain.commands import PostingOutcome, PostJournalEntry
 from domain.errors import DomainError, IdempotencyConflict
@@ -17,21 +15,10 @@ from tests.ledger_support import (
     CLERK,
     CONTROLLER,
     entry,
-    fund_bank,
     head,
     logged_events,
-    open_chart,
     transfer,
 )
-
-
-@pytest.fixture
-def app(database_url: str) -> Iterator[BackOffice]:
-    system = build_system(database_url)
-    open_chart(system.app)
-    fund_bank(system.app, "100.00")
-    yield system.app
-    system.close()
 
 
 def sale(key: str, amount: str = "25.00", **fields: Any) -> PostJournalEntry:

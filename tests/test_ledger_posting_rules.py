@@ -6,11 +6,10 @@ position is the same before and after.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
-from backoffice.container import build_system
 from domain import limits
 from domain.application import BackOffice
 from domain.commands import PostJournalEntry
@@ -18,22 +17,11 @@ from domain.errors import DomainError
 from tests.ledger_support import (
     CLERK,
     entry,
-    fund_bank,
     head,
     line,
     logged_events,
-    open_chart,
     transfer,
 )
-
-
-@pytest.fixture
-def app(database_url: str) -> Iterator[BackOffice]:
-    system = build_system(database_url)
-    open_chart(system.app)
-    fund_bank(system.app, "100.00")
-    yield system.app
-    system.close()
 
 
 def rent(amount: str = "10.00") -> list[dict[str, str]]:

@@ -3,11 +3,8 @@ that references the original, once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from backoffice.container import build_system
 from domain.application import BackOffice
 from domain.errors import (
     EntryAlreadyReversed,
@@ -20,22 +17,11 @@ from tests.ledger_support import (
     DAY_IN_APRIL,
     available_minor,
     entry,
-    fund_bank,
     head,
     logged_events,
-    open_chart,
     spend_from_bank,
     transfer,
 )
-
-
-@pytest.fixture
-def app(database_url: str) -> Iterator[BackOffice]:
-    system = build_system(database_url)
-    open_chart(system.app)
-    fund_bank(system.app, "100.00")
-    yield system.app
-    system.close()
 
 
 def test_a_reversal_is_a_new_entry_referencing_the_original(app: BackOffice) -> None:

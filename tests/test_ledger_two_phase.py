@@ -3,12 +3,10 @@ voiding it releases them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
 
-from backoffice.container import build_system
 from domain.application import BackOffice
 from domain.errors import EntryNotPending, InsufficientFunds, UnknownEntry
 from domain.journal import entry_id_for_key
@@ -17,22 +15,11 @@ from tests.ledger_support import (
     CONTROLLER,
     available_minor,
     entry,
-    fund_bank,
     head,
     logged_events,
-    open_chart,
     spend_from_bank,
     transfer,
 )
-
-
-@pytest.fixture
-def app(database_url: str) -> Iterator[BackOffice]:
-    system = build_system(database_url)
-    open_chart(system.app)
-    fund_bank(system.app, "100.00")
-    yield system.app
-    system.close()
 
 
 def reserve(app: BackOffice, key: str, amount: str) -> UUID:
