@@ -96,6 +96,13 @@ class UnknownEntry(DomainError):
     http_status = 404
 
 
+class UnknownEntity(DomainError):
+    """No event in the log belongs to the requested entity (aggregate) id."""
+
+    code = "unknown_entity"
+    http_status = 404
+
+
 class EntryNotPending(DomainError):
     code = "entry_not_pending"
     http_status = 409
@@ -122,4 +129,14 @@ class ConcurrencyConflict(DomainError):
     """Retries against concurrent writers were exhausted; safe to retry."""
 
     code = "concurrency_conflict"
+    http_status = 409
+
+
+class UnknownToken(DomainError):
+    code = "unknown_token"
+    http_status = 404
+
+
+class TokenAlreadyRevoked(DomainError):
+    code = "token_already_revoked"
     http_status = 409
