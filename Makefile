@@ -37,7 +37,7 @@ export PIP_NO_INPUT := 1
 help:
 	@echo "make venv    create .venv and install the package with dev extras (when pyproject.toml changed)"
 	@echo "make test    lint (ruff, mypy), then pytest -q; PYTEST_ARGS='...' passes arguments to pytest"
-	@echo "make lint    ruff check . and mypy domain backoffice"
+	@echo "make lint    ruff check . and mypy domain backoffice api"
 	@echo "make pytest  pytest only"
 	@echo "make demo    backoffice demo (DEMO_ARGS='...')"
 	@echo "make bench   python -m bench (BENCH_ARGS='...')"
@@ -55,7 +55,7 @@ $(STAMP): pyproject.toml
 lint: $(STAMP)
 	@status=0; \
 	echo "ruff check ."; $(BIN)/ruff check . || status=1; \
-	echo "mypy domain backoffice"; $(BIN)/mypy domain backoffice || status=1; \
+	echo "mypy domain backoffice api"; $(BIN)/mypy domain backoffice api || status=1; \
 	exit $$status
 
 pytest: $(STAMP)

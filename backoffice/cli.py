@@ -450,6 +450,117 @@ def reverse(
     console.print(f"reversal entry {outcome.entry_id} at position {outcome.position}")
 
 
+tokens_app = typer.Typer(help="API bearer tokens: issue, list, revoke (each an event in the log).")
+app.add_typer(tokens_app, name="tokens")
+
+
+def _server_secret() -> bytes:
+    from api.settings import ApiSettings
+
+    try:
+        return ApiSettings.from_environment().secret_bytes
+    except SettingsError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(EXIT_UNAVAILABLE) from None
+
+
+@tokens_app.command("create")
+def tokens_create(
+    actor_name: Annotated[str, typer.Option("--actor", help="Who the token acts as (recorded in events).")],
+    role: Annotated[str, typer.Option(help="poster | approver | auditor | compliance | admin")],
+    note: Annotated[str, typer.Option(help="What the token is for.")] = "",
+    database: DatabaseOption = None,
+    issued_by: Annotated[
+        str | None, typer.Option("--issued-by", envvar="BACKOFFICE_ACTOR", help="Who issues it.")
+    ] = None,
+) -> None:
+    """Issue a token and print it once: only a keyed hash of it is stored."""
+    from domain.access import secret_digest
+
+    secret = _server_secret()
+    with _system(database) as system:
+        token, text = system.app.issue_token(
+            _context(issued_by),
+            actor_name,
+            role,
+            lambda token_secret: secret_digest(secret, token_secret),
+            note=note,
+        )
+    errors.print(f"token {token.id.hex} for {escape(actor_name)} as {role} (shown once; store it now):")
+    print(text)
+
+
+@tokens_app.command("list")
+def tokens_list(database: DatabaseOption = None) -> None:
+    """Every token issued: id, actor, role, issuer, revoked (never a secret)."""
+    with _system(database) as system:
+        table = Table("token id", "actor", "role", "issued by", "issued at", "revoked")
+        for token in system.app.list_tokens():
+            row = token.as_dict()
+            table.add_row(
+                row["token_id"], escape(row["actor"]), row["role"], escape(row["issued_by"]),
+                row["issued_at"], "yes" if row["revoked"] else "no",
+            )
+        console.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: str,
+    reason: Annotated[str, typer.Option()],
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Revoke a token (an event with its reason)."""
+    try:
+        parsed = uuid.UUID(token_id)
+    except ValueError:
+        errors.print(f"[red]refused:[/red] {token_id!r} is not a token id")
+        raise typer.Exit(EXIT_REFUSED) from None
+    with _system(database) as system:
+        position = system.app.revoke_token(_context(actor), parsed, reason)
+    console.print(f"revoked {parsed.hex} at position {position}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    database: DatabaseOption = None,
+    log_level: Annotated[str, typer.Option(help="debug | info | warning | error")] = "info",
+) -> None:
+    """Serve the HTTP API (uvicorn); settings from BACKOFFICE_* variables (see api/settings.py)."""
+    import uvicorn
+
+    from api.observability import configure_json_logging
+    from api.settings import ApiSettings
+
+    if database:
+        os.environ["BACKOFFICE_DATABASE_URL"] = database
+    try:
+        settings = ApiSettings.from_environment()
+    except SettingsError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(EXIT_UNAVAILABLE) from None
+    configure_json_logging(log_level.upper())
+    errors.print(
+        f"serving {settings.environment} API on http://{host}:{port} with {workers} worker(s), "
+        f"projections {settings.projections}"
+    )
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
 def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     app()

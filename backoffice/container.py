@@ -16,7 +16,7 @@ from backoffice.settings import (
     prepare_database,
     schema_setup_lock,
 )
-from backoffice.version_probe import version_probe_for
+from backoffice.version_probe import position_probe_for, version_probe_for
 from domain.application import BackOffice
 from projections.runner import ProjectionService
 
@@ -41,6 +41,7 @@ def build_system(database_url: str | None = None, *, pool_size: int = 4) -> Syst
     with schema_setup_lock(database):  # the library creates its tables here
         app = BackOffice(env=persistence_env(database, pool_size=pool_size))
     app.version_probe = version_probe_for(app.recorder)
+    app.position_probe = position_probe_for(app.recorder)
     projections = ProjectionService(database)
     # Closing an account asks the projection, caught up first, for its balance.
     app.balance_probe = projections.has_nonzero_balance

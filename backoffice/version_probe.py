@@ -69,3 +69,43 @@ def _sqlite_probe(recorder: ApplicationRecorder) -> VersionProbe:
         return versions
 
     return probe
+
+
+PositionProbe = Callable[[UUID, int], "int | None"]
+
+
+def position_probe_for(recorder: ApplicationRecorder) -> PositionProbe | None:
+    """Finds the log position (notification id) of one stored event."""
+    from eventsourcing.postgres import PostgresApplicationRecorder
+    from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+    if isinstance(recorder, PostgresApplicationRecorder):
+        from psycopg import sql
+
+        datastore = recorder.datastore
+        statement = sql.SQL(
+            "SELECT notification_id FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
+        ).format(sql.Identifier(datastore.schema), sql.Identifier(recorder.events_table_name))
+
+        def postgres_probe(aggregate_id: UUID, version: int) -> int | None:
+            with datastore.get_connection() as conn, conn.cursor() as cursor:
+                cursor.execute(statement, (aggregate_id, version), prepare=True)
+                row = cursor.fetchone()
+                return None if row is None else int(row["notification_id"])
+
+        return postgres_probe
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        sqlite_datastore = recorder.datastore
+        table = recorder.events_table_name
+
+        def sqlite_probe(aggregate_id: UUID, version: int) -> int | None:
+            with sqlite_datastore.transaction(commit=False) as cursor:
+                cursor.execute(
+                    f"SELECT rowid FROM {table} WHERE originator_id = ? AND originator_version = ?",
+                    (aggregate_id.hex, version),
+                )
+                row = cursor.fetchone()
+                return None if row is None else int(row[0])
+
+        return sqlite_probe
+    return None

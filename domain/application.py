@@ -8,15 +8,24 @@ records it causes commit together or not at all.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from domain import limits
+from domain.access import (
+    ROLES,
+    AccessRecord,
+    ApiToken,
+    CompletedRequest,
+    completed_request_id,
+    new_token,
+)
 from domain.accounts import (
     ACCOUNT_FLAGS,
     ACCOUNT_TYPES,
@@ -40,8 +49,10 @@ from domain.errors import (
     InvalidInput,
     PeriodAlreadyClosed,
     PeriodNotClosed,
+    TokenAlreadyRevoked,
     UnknownAccount,
     UnknownEntry,
+    UnknownToken,
 )
 from domain.journal import (
     JournalEntry,
@@ -74,6 +85,10 @@ class BackOffice(Application[UUID]):
         # set by the composition root where the store supports it.
         self.version_probe: Callable[[Sequence[UUID]], dict[UUID, int]] | None = None
         self._held: dict[UUID, Any] = {}
+        # Answers "log position of this aggregate's event at this version".
+        self.position_probe: Callable[[UUID, int], int | None] | None = None
+        # A record that rides along with the next save of this thread (see riding()).
+        self._riders = threading.local()
 
     def current_aggregates(self, ids: Sequence[UUID]) -> dict[UUID, Any | None]:
         """The latest state of each aggregate (None where it does not exist).
@@ -114,16 +129,39 @@ class BackOffice(Application[UUID]):
         events are collected directly; recording, snapshots and notification
         are the library's own steps.
         """
+        make_rider = getattr(self._riders, "make", None)
+        if make_rider is not None:
+            objs = (*objs, make_rider())
         if kwargs or not all(isinstance(obj, Aggregate) for obj in objs):
-            return super().save(*objs, **kwargs)
-        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
-        for aggregate in objs:
-            processing_event.events.extend(aggregate.collect_events())
-            processing_event.aggregates[aggregate.id] = aggregate
-        recordings = self._record(processing_event)
-        self._take_snapshots(processing_event)
-        self._notify(recordings)
+            recordings = super().save(*objs, **kwargs)
+        else:
+            processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+            for aggregate in objs:
+                processing_event.events.extend(aggregate.collect_events())
+                processing_event.aggregates[aggregate.id] = aggregate
+            recordings = self._record(processing_event)
+            self._take_snapshots(processing_event)
+            self._notify(recordings)
+        if make_rider is not None and recordings:
+            self._riders.make = None  # one commit only
+            self._riders.position = recordings[-1].notification.id
         return recordings
+
+    @contextmanager
+    def riding(self, make_rider: Callable[[], Aggregate]) -> Iterator[Callable[[], int | None]]:
+        """Save ``make_rider()`` in the same commit as this thread's next save.
+
+        The API records a request's response (``CompletedRequest``) this way:
+        the effect and the record of it commit together or not at all. The
+        maker is called once per attempt (a retried save needs fresh events).
+        Yields a function giving the log position of the rider once saved.
+        """
+        self._riders.make = make_rider
+        self._riders.position = None
+        try:
+            yield lambda: getattr(self._riders, "position", None)
+        finally:
+            self._riders.make = None
 
     def construct_transcoder(self) -> Transcoder:
         from backoffice.transcoder import OrjsonTranscoder
@@ -537,6 +575,86 @@ class BackOffice(Application[UUID]):
                 )
                 return PostingOutcome(reversal.id, position)
         raise ConcurrencyConflict("the entry changed concurrently too often; retry")
+
+    # --- access: tokens, access records, completed requests ---------------
+
+    def issue_token(
+        self, context: Context, subject: str, role: str, secret_digest_of: Callable[[str], str],
+        note: str = "",
+        token: tuple[UUID, str] | None = None,
+    ) -> tuple[ApiToken, str]:
+        """Issue a bearer token acting as ``subject`` in ``role``.
+
+        Returns the token aggregate and the token text, which is shown once:
+        the log keeps only ``secret_digest_of(secret)``.
+        """
+        context.checked()
+        subject = limits.bounded_text(subject, "actor", limits.ACTOR_LENGTH_MAX)
+        if role not in ROLES:
+            raise InvalidInput(f"role: one of {', '.join(ROLES)}", field="role")
+        note = limits.bounded_text(note, "note", limits.REASON_LENGTH_MAX, required=False)
+        token_id, text = token or new_token()
+        issued = ApiToken._create(
+            ApiToken.TokenIssued,
+            id=token_id,
+            subject=subject,
+            role=role,
+            secret_digest=secret_digest_of(text[len(f"bo_{token_id.hex}_") :]),
+            note=note,
+            actor=context.actor,
+            correlation_id=context.correlation_id,
+        )
+        self._save_or_conflict(issued)
+        return issued, text
+
+    def get_token(self, token_id: UUID) -> ApiToken:
+        token = self._get_or_none(token_id)
+        if not isinstance(token, ApiToken):
+            raise UnknownToken(f"token {token_id.hex} does not exist", field="token_id")
+        return token
+
+    def list_tokens(self) -> list[ApiToken]:
+        """Every token ever issued, from the log (tokens are few)."""
+        topic = f"{ApiToken.__module__}:{ApiToken.TokenIssued.__qualname__}"
+        ids: list[UUID] = []
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=1000, topics=[topic])
+            ids.extend(UUID(str(notification.originator_id)) for notification in page)
+            if len(page) < 1000:
+                break
+            start = page[-1].id + 1
+        return [self.get_token(token_id) for token_id in ids]
+
+    def revoke_token(self, context: Context, token_id: UUID, reason: str) -> int:
+        context.checked()
+        reason = limits.bounded_text(reason, "reason", limits.REASON_LENGTH_MAX)
+        with self.write_lock:
+            token = self.get_token(token_id)
+            if token.revoked:
+                raise TokenAlreadyRevoked(f"token {token_id.hex} is already revoked", field="token_id")
+            token.trigger_event(
+                ApiToken.TokenRevoked,
+                reason=reason,
+                actor=context.actor,
+                correlation_id=context.correlation_id,
+            )
+            return self._save_or_conflict(token)
+
+    def record_access(self, **fields: Any) -> int:
+        """Append an access record (a denied request, a read of the audit trail)."""
+        record = AccessRecord._create(AccessRecord.AccessRecorded, id=uuid4(), **fields)
+        return self.save(record)[-1].notification.id
+
+    def completed_request(self, actor: str, key: str) -> CompletedRequest | None:
+        found = self._get_or_none(completed_request_id(actor, key))
+        return found if isinstance(found, CompletedRequest) else None
+
+    def position_of(self, aggregate_id: UUID, version: int) -> int | None:
+        """The log position of an aggregate's event at ``version`` (None if unknown)."""
+        if self.position_probe is None:
+            return None
+        return self.position_probe(aggregate_id, version)
 
     # --- helpers ----------------------------------------------------------
 

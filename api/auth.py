@@ -1,0 +1,100 @@
+"""Bearer tokens and roles.
+
+Which role may call what is one table (``PERMISSIONS``), read by the routes
+and by the tests' endpoint x role matrix. A missing, malformed, unknown or
+revoked token is a 401; a valid token whose role is not allowed is a 403.
+Both are recorded in the log as denied attempts; nothing else is written.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.access import ApiToken, digests_match, parse_token, secret_digest
+from domain.application import BackOffice
+from domain.errors import UnknownToken
+
+ALL_ROLES = ("poster", "approver", "auditor", "compliance", "admin")
+READERS = ALL_ROLES  # the ledger (accounts, entries, balances) is readable by every role
+
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "assets:write": ("admin",),
+    "accounts:write": ("admin",),
+    "periods:write": ("admin",),
+    "tokens:write": ("admin",),
+    "tokens:read": ("admin", "auditor"),
+    "ledger:read": READERS,
+    "entries:post": ("poster",),
+    "entries:approve": ("approver",),  # post or void a pending entry
+    "entries:reverse": ("poster", "approver"),
+    "audit:read": ("auditor", "compliance"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    actor: str
+    role: str
+    token_id: str
+
+
+class TokenCheckFailed(Exception):
+    """The presented token does not authenticate anyone; ``actor`` if it named one."""
+
+    def __init__(self, detail: str, actor: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.actor = actor
+
+
+class TokenVerifier:
+    """Checks bearer tokens against the log, trusting a check for ``cache_s``."""
+
+    def __init__(self, app: BackOffice, server_secret: bytes, cache_s: float) -> None:
+        self.app = app
+        self.server_secret = server_secret
+        self.cache_s = cache_s
+        self._cache: dict[UUID, tuple[float, ApiToken]] = {}
+        self._lock = threading.Lock()
+
+    def verify(self, authorization: str | None) -> Principal:
+        if not authorization:
+            raise TokenCheckFailed("an Authorization: Bearer token is required")
+        scheme, _, presented = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not presented.strip():
+            raise TokenCheckFailed("the Authorization header must be 'Bearer <token>'")
+        parsed = parse_token(presented.strip())
+        if parsed is None:
+            raise TokenCheckFailed("the bearer token is malformed")
+        token_id, secret = parsed
+        token = self._token(token_id)
+        if token is None:
+            raise TokenCheckFailed("the bearer token is not known")
+        if not digests_match(token.secret_digest, secret_digest(self.server_secret, secret)):
+            raise TokenCheckFailed("the bearer token is not valid", actor=token.subject)
+        if token.revoked:
+            raise TokenCheckFailed("the bearer token was revoked", actor=token.subject)
+        return Principal(token.subject, token.role, token_id.hex)
+
+    def forget(self, token_id: UUID) -> None:
+        with self._lock:
+            self._cache.pop(token_id, None)
+
+    def _token(self, token_id: UUID) -> ApiToken | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(token_id)
+        if cached is not None and now - cached[0] < self.cache_s:
+            return cached[1]
+        try:
+            token = self.app.get_token(token_id)
+        except UnknownToken:
+            return None
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[token_id] = (now, token)
+        return token

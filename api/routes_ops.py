@@ -1,0 +1,59 @@
+"""Operations: liveness, readiness and Prometheus metrics (no token needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from api import models
+from api.state import api_state, json_response, log_head, tracked_positions
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health/live", response_model=models.Health)
+def live() -> Response:
+    """The process answers."""
+    return json_response(200, {"status": "ok"})
+
+
+@router.get(
+    "/health/ready", response_model=models.Health, responses={503: {"model": models.Health}}
+)
+def ready(request: Request) -> Response:
+    """The database answers; reports how far each projection is behind the log."""
+    state = api_state(request)
+    try:
+        head = log_head(state)
+        positions = tracked_positions(state)
+    except Exception as exc:  # any failure to reach the database means not ready
+        return json_response(
+            503, {"status": "unavailable", "detail": f"database: {type(exc).__name__}"}
+        )
+    lag: dict[str, Any] = {name: max(0, head - position) for name, position in positions.items()}
+    return json_response(
+        200,
+        {
+            "status": "ok",
+            "log_position": head,
+            "projection_lag": lag,
+            "projections": state.settings.projections,
+        },
+    )
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+def metrics(request: Request) -> Response:
+    """Prometheus text format: requests, latency, events appended, projection lag."""
+    state = api_state(request)
+    try:
+        head = log_head(state)
+        state.metrics.log_head.set(head)
+        for name, position in tracked_positions(state).items():
+            state.metrics.projection_lag.labels(name).set(max(0, head - position))
+    except Exception:  # metrics still answer when the database does not
+        pass
+    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
