@@ -9,6 +9,7 @@ the event loop never blocks. Responses are serialised with orjson.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from api.auth import TokenVerifier
-from api.observability import Metrics, RequestPlumbing
+from api.observability import Metrics, RequestPlumbing, configure_json_logging
 from api.problems import ApiProblem, problem_response
 from api.settings import ApiSettings
 from api.state import ApiState, correlation_id
@@ -40,6 +41,8 @@ def create_app(settings: ApiSettings | None = None, *, system: System | None = N
     ``system``: an already built system (tests); the app then does not close it.
     """
     settings = settings or ApiSettings.from_environment()
+    if os.environ.get("BACKOFFICE_JSON_LOGS") == "1":  # set by `backoffice serve`
+        configure_json_logging(os.environ.get("BACKOFFICE_LOG_LEVEL", "INFO"))
     metrics = Metrics()
 
     @asynccontextmanager

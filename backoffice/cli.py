@@ -359,22 +359,32 @@ def project(
     poll_interval_s: Annotated[float, typer.Option("--poll-interval", min=0.05, max=60.0)] = 0.5,
     once: Annotated[bool, typer.Option("--once", help="Catch up to the head, then exit.")] = False,
 ) -> None:
-    """Run the projection worker: follow the log and keep the read models current."""
+    """Run the projection worker: follow the log and keep the read models current
+    (balances and the audit trail)."""
     import signal
     import threading
+
+    from projections.audit import AuditTrail
 
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     with _system(database) as system:
-        if once:
-            position = system.projections.catch_up()
-            console.print(f"projections at position {position}")
-            return
-        console.print(
-            f"projecting {system.database.display} every {poll_interval_s}s; Ctrl-C stops"
-        )
-        system.projections.run_forever(poll_interval_s=poll_interval_s, stop_event=stop)
+        audit = AuditTrail(system.database, catch_up_on_query=False)
+        try:
+            if once:
+                balances = system.projections.catch_up()
+                console.print(f"balances at position {balances}, audit trail at {audit.catch_up()}")
+                return
+            console.print(
+                f"projecting {system.database.display} every {poll_interval_s}s; Ctrl-C stops"
+            )
+            while not stop.is_set():
+                system.projections.catch_up()
+                audit.catch_up()
+                stop.wait(poll_interval_s)
+        finally:
+            audit.close()
 
 
 @app.command("open-account")
@@ -543,6 +553,10 @@ def serve(
     except SettingsError as error:
         errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(EXIT_UNAVAILABLE) from None
+    # Worker processes build the app themselves (a factory per process) and
+    # configure their logging from these, in create_app.
+    os.environ["BACKOFFICE_JSON_LOGS"] = "1"
+    os.environ["BACKOFFICE_LOG_LEVEL"] = log_level.upper()
     configure_json_logging(log_level.upper())
     errors.print(
         f"serving {settings.environment} API on http://{host}:{port} with {workers} worker(s), "

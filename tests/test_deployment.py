@@ -35,7 +35,7 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 CI_RUN = ROOT / ".ci" / "run"
 SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "compose-spec"
 SCHEMA_SHA256 = "d549057ebc2925f39f62799eab0db7b9e2c18b35b6c00595199116da3ed10e64"
-APP_SERVICES = ("projector", "backoffice")
+APP_SERVICES = ("api", "projector", "backoffice")
 INITDB_MOUNT = "/docker-entrypoint-initdb.d"
 ENTRIES_ON_DISTINCT_DAYS = 60
 PG_ENV = "BACKOFFICE_TEST_DATABASE_URL"
@@ -115,7 +115,7 @@ def test_the_compose_schema_check_catches_a_misspelt_key() -> None:
     assert not jsonschema.Draft202012Validator(schema).is_valid(broken)
 
 
-def test_the_compose_file_runs_postgres_the_projector_and_the_cli() -> None:
+def test_the_compose_file_runs_postgres_the_api_the_projector_and_the_cli() -> None:
     services = _compose()["services"]
     assert set(services) == {"postgres", *APP_SERVICES}
     assert str(services["postgres"]["image"]).startswith("postgres:15")
@@ -160,6 +160,33 @@ def test_the_projector_projects_and_the_cli_service_is_a_one_off() -> None:
     assert services["backoffice"]["profiles"] == ["cli"], "not started by `docker compose up`"
 
 
+def test_the_api_serves_in_production_mode_with_a_required_secret_on_loopback() -> None:
+    service = _compose()["services"]["api"]
+    command = _command(service)
+    assert command[:2] == ["backoffice", "serve"]
+    assert command[command.index("--host") + 1] == "0.0.0.0"  # inside the container
+    port = command[command.index("--port") + 1]
+    assert service["ports"] == [f"127.0.0.1:{port}:{port}"]  # published to the host's loopback only
+    environment = service["environment"]
+    assert environment["BACKOFFICE_ENV"] == "production"
+    # ${NAME:?message}: compose refuses to start without the variable.
+    assert str(environment["BACKOFFICE_SECRET"]).startswith("${BACKOFFICE_SECRET:?")
+    assert environment["BACKOFFICE_PROJECTIONS"] == "worker"
+    assert "/health/ready" in " ".join(service["healthcheck"]["test"])
+
+
+def test_the_api_settings_of_the_compose_file_are_accepted_with_a_secret() -> None:
+    from api.settings import ApiSettings
+
+    environment = {
+        name: value
+        for name, value in _environment(_compose()["services"]["api"]).items()
+        if name != "BACKOFFICE_SECRET"
+    }
+    settings = ApiSettings.from_environment({**environment, "BACKOFFICE_SECRET": "s" * 40})
+    assert (settings.environment, settings.projections) == ("production", "worker")
+
+
 def test_every_command_the_compose_file_runs_exists_in_the_cli() -> None:
     from typer.testing import CliRunner
 
@@ -173,7 +200,9 @@ def test_every_command_the_compose_file_runs_exists_in_the_cli() -> None:
         assert argv[0] == "backoffice", f"{name} does not run the backoffice CLI"
         arguments = argv[1:] if argv[1:] == ["--help"] else [argv[1], "--help"]
         result = CliRunner().invoke(app, arguments)
-        assert result.exit_code == 0, f"{name}: `backoffice {' '.join(arguments)}` failed: {result.output}"
+        assert result.exit_code == 0, (
+            f"{name}: `backoffice {' '.join(arguments)}` failed: {result.output}"
+        )
 
 
 def test_the_init_sql_the_postgres_service_mounts_exists() -> None:
@@ -193,7 +222,7 @@ def test_the_image_is_python_3_11_slim_and_does_not_run_as_root() -> None:
     instructions = _dockerfile_instructions()
     bases = [arguments.split()[0] for keyword, arguments in instructions if keyword == "FROM"]
     assert bases and all(base == "python:3.11-slim" for base in bases)
-    final_stage = instructions[max(i for i, (kw, _) in enumerate(instructions) if kw == "FROM"):]
+    final_stage = instructions[max(i for i, (kw, _) in enumerate(instructions) if kw == "FROM") :]
     users = [arguments for keyword, arguments in final_stage if keyword == "USER"]
     assert users, "the final stage needs a USER line"
     user = users[-1].split(":")[0]
@@ -235,30 +264,52 @@ def _audit_and_judge(tmp_path: Path, test_source: str) -> tuple[dict[str, Any], 
     audit = tmp_path / "audit.json"
     environment = {**os.environ, "PYTHONPATH": str(ROOT / ".ci")}
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "skip_audit", f"--skip-audit={audit}",
-         "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=tmp_path, env=environment, capture_output=True, check=False, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "skip_audit",
+            f"--skip-audit={audit}",
+            "-p",
+            "no:cacheprovider",
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        check=False,
+        timeout=120,
     )
     judged = subprocess.run(
         [sys.executable, str(ROOT / ".ci" / "skip_audit.py"), "judge", str(audit), "0"],
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     return json.loads(audit.read_text(encoding="utf-8")), judged.returncode, judged.stdout
 
 
 def test_the_ci_judge_fails_a_run_that_skipped_a_postgres_test(tmp_path: Path) -> None:
-    audit, status, output = _audit_and_judge(tmp_path, (
-        "import pytest\n"
-        "def test_passes():\n    pass\n"
-        "@pytest.mark.postgres\n"
-        "def test_on_postgres():\n    pytest.skip('no database')\n"
-        "def test_reason_only():\n    pytest.skip('PostgreSQL test: set the URL')\n"
-        "@pytest.mark.skip(reason='unrelated')\n"
-        "def test_unrelated():\n    pass\n"
-    ))
+    audit, status, output = _audit_and_judge(
+        tmp_path,
+        (
+            "import pytest\n"
+            "def test_passes():\n    pass\n"
+            "@pytest.mark.postgres\n"
+            "def test_on_postgres():\n    pytest.skip('no database')\n"
+            "def test_reason_only():\n    pytest.skip('PostgreSQL test: set the URL')\n"
+            "@pytest.mark.skip(reason='unrelated')\n"
+            "def test_unrelated():\n    pass\n"
+        ),
+    )
     assert audit["passed"] == 1
     assert {skip["nodeid"].split("::")[-1] for skip in audit["skipped"]} == {
-        "test_on_postgres", "test_reason_only", "test_unrelated"
+        "test_on_postgres",
+        "test_reason_only",
+        "test_unrelated",
     }
     assert status == 1
     assert "2 PostgreSQL test(s) skipped" in output
@@ -266,12 +317,15 @@ def test_the_ci_judge_fails_a_run_that_skipped_a_postgres_test(tmp_path: Path) -
 
 
 def test_the_ci_judge_passes_a_run_whose_skips_are_not_about_postgres(tmp_path: Path) -> None:
-    _, status, output = _audit_and_judge(tmp_path, (
-        "import pytest\n"
-        "def test_passes():\n    pass\n"
-        "@pytest.mark.skip(reason='unrelated')\n"
-        "def test_unrelated():\n    pass\n"
-    ))
+    _, status, output = _audit_and_judge(
+        tmp_path,
+        (
+            "import pytest\n"
+            "def test_passes():\n    pass\n"
+            "@pytest.mark.skip(reason='unrelated')\n"
+            "def test_unrelated():\n    pass\n"
+        ),
+    )
     assert status == 0, output
 
 
@@ -308,20 +362,45 @@ def initdb_database() -> Iterator[tuple[str, str, str]]:
     with psycopg.connect(**admin, autocommit=True) as conn:  # type: ignore[arg-type]
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
     try:
-        environment = {**os.environ, "BACKOFFICE_APP_PASSWORD": password,
-                       "PGPASSWORD": server.password, "PGCONNECT_TIMEOUT": "5"}
+        environment = {
+            **os.environ,
+            "BACKOFFICE_APP_PASSWORD": password,
+            "PGPASSWORD": server.password,
+            "PGCONNECT_TIMEOUT": "5",
+        }
         for script in sorted(_initdb_directory(_compose()).glob("*.sql")):
             subprocess.run(
-                [psql, "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-v", f"app_role={app_role}",
-                 "-v", f"owner_role={owner_role}", "-h", server.host, "-p", str(server.port),
-                 "-U", server.user, "-d", dbname, "-f", str(script)],
-                env=environment, check=True, capture_output=True, timeout=60,
+                [
+                    psql,
+                    "--no-psqlrc",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-v",
+                    f"app_role={app_role}",
+                    "-v",
+                    f"owner_role={owner_role}",
+                    "-h",
+                    server.host,
+                    "-p",
+                    str(server.port),
+                    "-U",
+                    server.user,
+                    "-d",
+                    dbname,
+                    "-f",
+                    str(script),
+                ],
+                env=environment,
+                check=True,
+                capture_output=True,
+                timeout=60,
             )
         yield dbname, app_role, password
     finally:
         with psycopg.connect(**admin, autocommit=True) as conn:  # type: ignore[arg-type]
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(dbname)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
+            )
             for role in (app_role, owner_role):
                 conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
@@ -337,7 +416,9 @@ def test_the_application_role_creates_its_tables_and_projects_on_first_start(
 
     dbname, app_role, password = initdb_database
     server = parse_database_url(postgres_base_url() or "")
-    url = f"postgresql://{app_role}:{password}@{server.host}:{server.port}/{dbname}?schema=backoffice"
+    url = (
+        f"postgresql://{app_role}:{password}@{server.host}:{server.port}/{dbname}?schema=backoffice"
+    )
     system = build_system(url)
     try:
         # Entries on many days, folded in one batch: large enough that the
@@ -346,20 +427,30 @@ def test_the_application_role_creates_its_tables_and_projects_on_first_start(
         system.app.open_account(context, "Assets:Cash", "Cash", "asset", ["USD"])
         system.app.open_account(context, "Equity:Capital", "Capital", "equity", ["USD"])
         first_day = date(2025, 1, 1)
-        outcomes = system.app.post_entries([
-            PostJournalEntry(
-                context=context,
-                idempotency_key=f"deployment-{day}",
-                effective_date=(first_day + timedelta(days=day)).isoformat(),
-                postings=[
-                    {"account": "Assets:Cash", "direction": "debit", "amount": "1.00",
-                     "asset": "USD"},
-                    {"account": "Equity:Capital", "direction": "credit", "amount": "1.00",
-                     "asset": "USD"},
-                ],
-            )
-            for day in range(ENTRIES_ON_DISTINCT_DAYS)
-        ])
+        outcomes = system.app.post_entries(
+            [
+                PostJournalEntry(
+                    context=context,
+                    idempotency_key=f"deployment-{day}",
+                    effective_date=(first_day + timedelta(days=day)).isoformat(),
+                    postings=[
+                        {
+                            "account": "Assets:Cash",
+                            "direction": "debit",
+                            "amount": "1.00",
+                            "asset": "USD",
+                        },
+                        {
+                            "account": "Equity:Capital",
+                            "direction": "credit",
+                            "amount": "1.00",
+                            "asset": "USD",
+                        },
+                    ],
+                )
+                for day in range(ENTRIES_ON_DISTINCT_DAYS)
+            ]
+        )
         assert all(isinstance(outcome, PostingOutcome) for outcome in outcomes), outcomes
         assert system.projections.catch_up() >= ENTRIES_ON_DISTINCT_DAYS
     finally:

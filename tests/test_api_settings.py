@@ -1,0 +1,49 @@
+"""API settings: production refuses to start without a secret of its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.settings import DEVELOPMENT_SECRET, ApiSettings
+from backoffice.settings import SettingsError
+
+
+def test_development_runs_with_the_default_secret() -> None:
+    settings = ApiSettings.from_environment({})
+    assert settings.environment == "development" and settings.secret == DEVELOPMENT_SECRET
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"BACKOFFICE_ENV": "production"},
+        {"BACKOFFICE_ENV": "production", "BACKOFFICE_SECRET": ""},
+        {"BACKOFFICE_ENV": "production", "BACKOFFICE_SECRET": DEVELOPMENT_SECRET},
+        {"BACKOFFICE_ENV": "production", "BACKOFFICE_SECRET": "short"},
+    ],
+)
+def test_production_refuses_a_missing_default_or_short_secret(environment: dict[str, str]) -> None:
+    with pytest.raises(SettingsError, match="BACKOFFICE_SECRET"):
+        ApiSettings.from_environment(environment)
+
+
+def test_production_starts_with_a_secret_of_its_own() -> None:
+    settings = ApiSettings.from_environment(
+        {"BACKOFFICE_ENV": "production", "BACKOFFICE_SECRET": "x" * 32}
+    )
+    assert settings.environment == "production"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BACKOFFICE_ENV", "staging"),
+        ("BACKOFFICE_PROJECTIONS", "sometimes"),
+        ("BACKOFFICE_READ_WAIT_S", "soon"),
+        ("BACKOFFICE_READ_WAIT_S", "600"),
+        ("BACKOFFICE_BODY_BYTES_MAX", "10"),
+    ],
+)
+def test_unusable_values_are_refused_naming_the_setting(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        ApiSettings.from_environment({name: value})
