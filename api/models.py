@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 from domain import limits
 from domain.access import ROLES
 from domain.accounts import ACCOUNT_FLAGS, ACCOUNT_TYPES
+from domain.money import ASSET_SCALE_MAX
 
 Amount = Annotated[StrictStr, Field(min_length=1, max_length=40, examples=["100.00"])]
 AssetCode = Annotated[StrictStr, Field(min_length=1, max_length=16, examples=["USD"])]
@@ -25,7 +26,9 @@ AccountCode = Annotated[
     ),
 ]
 Reason = Annotated[StrictStr, Field(min_length=1, max_length=limits.REASON_LENGTH_MAX)]
-IsoDate = Annotated[StrictStr, Field(min_length=10, max_length=10, examples=["2026-01-31"])]
+IsoDate = Annotated[
+    StrictStr, Field(min_length=10, max_length=10, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2026-01-31"])
+]
 
 AccountType = Literal["asset", "liability", "equity", "income", "expense"]
 AccountFlag = Literal["no_overdraft"]
@@ -45,7 +48,7 @@ class Request(BaseModel):
 
 class AssetIn(Request):
     code: AssetCode
-    scale: StrictInt = Field(ge=0, le=18)
+    scale: StrictInt = Field(ge=0, le=ASSET_SCALE_MAX)
     name: Annotated[StrictStr, Field(max_length=limits.ACCOUNT_NAME_LENGTH_MAX)] = ""
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+from concurrent.futures import Future
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api import models
@@ -24,10 +27,10 @@ from api.state import (
     run_idempotent,
     wait_for_position,
 )
-from backoffice.group_commit import CommitterOverloaded, CommitterStopped
+from backoffice.group_commit import WAIT_TIMEOUT_S, CommitterOverloaded, CommitterStopped
 from domain import limits
 from domain.accounts import check_account_code
-from domain.commands import PostJournalEntry
+from domain.commands import PostingOutcome, PostJournalEntry
 from domain.errors import IdempotencyConflict, InvalidInput
 from domain.journal import JournalEntry, reversal_id_for
 from domain.money import format_amount
@@ -44,22 +47,37 @@ AsOf = Annotated[
 ]
 AtPosition = Annotated[int | None, Query(ge=0, description="answer as of this log position")]
 
+
+def _problem(description: str | None = None) -> dict[str, Any]:
+    """An error response: a Problem, sent as application/problem+json (FastAPI also lists the
+    model under application/json; the problem+json entry is the media type actually sent)."""
+    declared: dict[str, Any] = {
+        "model": models.Problem,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+    if description is not None:
+        declared["description"] = description
+    return declared
+
+
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": models.Problem, "description": "missing or invalid Idempotency-Key"},
-    401: {"model": models.Problem},
-    403: {"model": models.Problem},
-    404: {"model": models.Problem},
-    409: {"model": models.Problem},
-    413: {"model": models.Problem},
-    422: {"model": models.Problem},
-    503: {"model": models.Problem},
+    400: _problem("missing or invalid Idempotency-Key"),
+    401: _problem(),
+    403: _problem(),
+    404: _problem(),
+    409: _problem(),
+    413: _problem(),
+    422: _problem(),
+    503: _problem(),
 }
 READ_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": models.Problem},
-    403: {"model": models.Problem},
-    404: {"model": models.Problem},
-    422: {"model": models.Problem},
-    503: {"model": models.Problem},
+    401: _problem(),
+    403: _problem(),
+    404: _problem(),
+    422: _problem(),
+    503: _problem(),
 }
 IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key",
@@ -304,7 +322,7 @@ def scoped_key(actor: str, key: str) -> str:
     openapi_extra=WRITE_EXTRA,
     tags=["journal entries"],
 )
-def post_journal_entry(
+async def post_journal_entry(
     request: Request,
     body: models.JournalEntryIn,
     principal: Principal = Depends(authorize("entries:post")),
@@ -323,7 +341,7 @@ def post_journal_entry(
         metadata=dict(body.metadata),
     )
     try:
-        outcome = state.committer.post(command)
+        outcome = await committed(state.committer.submit(command))
     except IdempotencyConflict:
         raise ApiProblem(
             422,
@@ -346,7 +364,7 @@ def post_journal_entry(
         ) from None
     position = outcome.position
     if outcome.replayed:
-        position = state.app.position_of(outcome.entry_id, 1)
+        position = await run_in_threadpool(state.app.position_of, outcome.entry_id, 1)
     else:
         state.metrics.events_appended.inc()
     status = "pending" if body.pending else "posted"
@@ -355,6 +373,30 @@ def post_journal_entry(
         {"id": str(outcome.entry_id), "status": status, "position": position},
         replayed=outcome.replayed,
     )
+
+
+
+async def committed(future: Future[PostingOutcome], timeout_s: float = WAIT_TIMEOUT_S) -> PostingOutcome:
+    """The group committer's outcome for ``future``, awaited on the event loop.
+
+    Same outcome, refusal or ``TimeoutError`` as ``GroupCommitter.post``, but
+    no worker thread is held while the commit runs. Only our own waiter is
+    ever cancelled, never the committer's future.
+    """
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[None] = loop.create_future()
+    future.add_done_callback(lambda _future: loop.call_soon_threadsafe(_wake, waiter))
+    try:
+        await asyncio.wait_for(waiter, timeout_s)
+    except TimeoutError:
+        if not future.done():
+            raise
+    return future.result()
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _entry_view(state: Any, entry: JournalEntry) -> dict[str, Any]:

@@ -1,0 +1,421 @@
+"""The endpoint x role matrix: every /v1 endpoint against every role and every kind of bad token.
+
+The expectations are this module's own tables (``ENDPOINT_PERMISSIONS``,
+``PERMISSION_ROLES``), checked against ``api.auth.PERMISSIONS`` and against
+the app's routes: a new /v1 route missing here fails ``test_every_v1_route_is_in_the_matrix``.
+
+- A missing, malformed, unknown or revoked token is a 401; a role the
+  permission does not admit is a 403. Both answer application/problem+json
+  and append exactly one event to the log: a denied ``AccessRecord``.
+- An admitted role gets the endpoint's success status (each attempt has fresh
+  resources to act on: a new pending entry to post, a new token to revoke...).
+
+One API (one store) per backend serves the whole matrix.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from api.auth import PERMISSIONS
+from tests.api_support import ApiHarness, entry_body, open_usd_chart, running_api
+from tests.conftest import PG_ENV, _schema_url, drop_schema, postgres_base_url
+
+ROLES = ("poster", "approver", "auditor", "compliance", "admin")
+BAD_TOKENS = ("no token", "malformed token", "unknown token", "revoked token")
+
+# Which roles each permission admits: this test's own statement of the policy.
+PERMISSION_ROLES: dict[str, frozenset[str]] = {
+    "assets:write": frozenset({"admin"}),
+    "accounts:write": frozenset({"admin"}),
+    "periods:write": frozenset({"admin"}),
+    "tokens:write": frozenset({"admin"}),
+    "tokens:read": frozenset({"admin", "auditor"}),
+    "ledger:read": frozenset(ROLES),
+    "entries:post": frozenset({"poster"}),
+    "entries:approve": frozenset({"approver"}),
+    "entries:reverse": frozenset({"poster", "approver"}),
+    "audit:read": frozenset({"auditor", "compliance"}),
+}
+
+# The permission each /v1 endpoint requires.
+ENDPOINT_PERMISSIONS: dict[tuple[str, str], str] = {
+    ("POST", "/v1/assets"): "assets:write",
+    ("POST", "/v1/accounts"): "accounts:write",
+    ("GET", "/v1/accounts"): "ledger:read",
+    ("GET", "/v1/accounts/{code}"): "ledger:read",
+    ("POST", "/v1/accounts/{code}/close"): "accounts:write",
+    ("GET", "/v1/accounts/{code}/balance"): "ledger:read",
+    ("GET", "/v1/trial-balance"): "ledger:read",
+    ("POST", "/v1/journal-entries"): "entries:post",
+    ("GET", "/v1/journal-entries/{entry_id}"): "ledger:read",
+    ("POST", "/v1/journal-entries/{entry_id}/post"): "entries:approve",
+    ("POST", "/v1/journal-entries/{entry_id}/void"): "entries:approve",
+    ("POST", "/v1/journal-entries/{entry_id}/reversal"): "entries:reverse",
+    ("POST", "/v1/periods/{period}/close"): "periods:write",
+    ("POST", "/v1/periods/{period}/reopen"): "periods:write",
+    ("GET", "/v1/me"): "ledger:read",
+    ("POST", "/v1/tokens"): "tokens:write",
+    ("GET", "/v1/tokens"): "tokens:read",
+    ("POST", "/v1/tokens/{token_id}/revoke"): "tokens:write",
+    ("GET", "/v1/audit/events"): "audit:read",
+    ("GET", "/v1/audit/entities/{entity_id}/history"): "audit:read",
+    ("GET", "/v1/audit/export"): "audit:read",
+}
+
+_unique = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_unique)
+
+
+# --- the store every attempt acts on ---------------------------------------------
+
+
+@dataclass
+class World:
+    """One running API per backend, with a chart, a posted entry and the bad tokens."""
+
+    api: ApiHarness
+    posted_entry: str
+    revoked_token: str
+    revoked_actor: str
+
+    def entry(self, *, pending: bool) -> str:
+        response = self.api.post(
+            "/v1/journal-entries",
+            "poster",
+            entry_body("Assets:Bank", "Equity:Capital", "1.00", pending=pending),
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def account(self) -> str:
+        code = f"Assets:Cash{_n()}"
+        body = {"code": code, "name": code, "type": "asset", "assets": ["USD"], "flags": []}
+        response = self.api.post("/v1/accounts", "admin", body)
+        assert response.status_code == 201, response.text
+        return code
+
+    def closed_period(self) -> str:
+        period = self.fresh_period()
+        response = self.api.post(f"/v1/periods/{period}/close", "admin", {"reason": "setup"})
+        assert response.status_code == 200, response.text
+        return period
+
+    @staticmethod
+    def fresh_period() -> str:
+        n = _n()
+        return f"{1900 + n // 12:04d}-{n % 12 + 1:02d}"
+
+    def token_id(self) -> str:
+        response = self.api.post(
+            "/v1/tokens", "admin", {"actor": f"someone-{_n()}", "role": "poster"}
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["token_id"])
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    body: Any = None
+    params: dict[str, str] | None = None
+
+
+def _build_world(url: str) -> Iterator[World]:
+    with running_api(url) as api:
+        open_usd_chart(api)
+        funding = api.post(
+            "/v1/journal-entries", "poster", entry_body("Assets:Bank", "Equity:Capital", "1000.00")
+        )
+        assert funding.status_code == 201, funding.text
+        revoked_actor = "revoked-actor"
+        revoked = api.issue("poster", revoked_actor)
+        revoked_id = uuid.UUID(hex=revoked.split("_")[1])
+        response = api.post(
+            f"/v1/tokens/{revoked_id}/revoke", "admin", {"reason": "left the company"}
+        )
+        assert response.status_code == 200, response.text
+        yield World(api, str(funding.json()["id"]), revoked, revoked_actor)
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """One API per backend for the whole matrix (``database_url`` is per test; this is per module)."""
+    if request.param == "sqlite":
+        yield from _build_world(f"sqlite:///{tmp_path_factory.mktemp('roles') / 'backoffice.db'}")
+        return
+    base = postgres_base_url()
+    if base is None:
+        pytest.skip(
+            f"PostgreSQL test: set {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
+    schema = f"bo_roles_{uuid.uuid4().hex[:12]}"
+    try:
+        yield from _build_world(_schema_url(base, schema))
+    finally:
+        drop_schema(base, schema)
+
+
+# --- each endpoint: a valid request (fresh resources when it changes something) and its success status ---
+
+Prepare = Callable[[World], Call]
+
+ENDPOINT_CALLS: dict[tuple[str, str], tuple[Prepare, int]] = {
+    ("POST", "/v1/assets"): (
+        lambda w: Call("/v1/assets", {"code": f"XA{_n()}", "scale": 2, "name": "test asset"}),
+        201,
+    ),
+    ("POST", "/v1/accounts"): (
+        lambda w: Call(
+            "/v1/accounts",
+            {
+                "code": f"Expenses:Misc{_n()}",
+                "name": "misc",
+                "type": "expense",
+                "assets": ["USD"],
+                "flags": [],
+            },
+        ),
+        201,
+    ),
+    ("GET", "/v1/accounts"): (lambda w: Call("/v1/accounts", params={"limit": "2"}), 200),
+    ("GET", "/v1/accounts/{code}"): (lambda w: Call("/v1/accounts/Assets:Bank"), 200),
+    ("POST", "/v1/accounts/{code}/close"): (
+        lambda w: Call(f"/v1/accounts/{w.account()}/close", {"reason": "no longer used"}),
+        200,
+    ),
+    ("GET", "/v1/accounts/{code}/balance"): (
+        lambda w: Call("/v1/accounts/Assets:Bank/balance"),
+        200,
+    ),
+    ("GET", "/v1/trial-balance"): (lambda w: Call("/v1/trial-balance"), 200),
+    ("POST", "/v1/journal-entries"): (
+        lambda w: Call("/v1/journal-entries", entry_body("Expenses:Rent", "Assets:Bank", "1.00")),
+        201,
+    ),
+    ("GET", "/v1/journal-entries/{entry_id}"): (
+        lambda w: Call(f"/v1/journal-entries/{w.posted_entry}"),
+        200,
+    ),
+    ("POST", "/v1/journal-entries/{entry_id}/post"): (
+        lambda w: Call(f"/v1/journal-entries/{w.entry(pending=True)}/post"),
+        200,
+    ),
+    ("POST", "/v1/journal-entries/{entry_id}/void"): (
+        lambda w: Call(
+            f"/v1/journal-entries/{w.entry(pending=True)}/void", {"reason": "not needed"}
+        ),
+        200,
+    ),
+    ("POST", "/v1/journal-entries/{entry_id}/reversal"): (
+        lambda w: Call(
+            f"/v1/journal-entries/{w.entry(pending=False)}/reversal", {"reason": "mistake"}
+        ),
+        201,
+    ),
+    ("POST", "/v1/periods/{period}/close"): (
+        lambda w: Call(f"/v1/periods/{w.fresh_period()}/close", {"reason": "month end"}),
+        200,
+    ),
+    ("POST", "/v1/periods/{period}/reopen"): (
+        lambda w: Call(f"/v1/periods/{w.closed_period()}/reopen", {"reason": "late invoice"}),
+        200,
+    ),
+    ("GET", "/v1/me"): (lambda w: Call("/v1/me"), 200),
+    ("POST", "/v1/tokens"): (
+        lambda w: Call("/v1/tokens", {"actor": f"new-{_n()}", "role": "auditor"}),
+        201,
+    ),
+    ("GET", "/v1/tokens"): (lambda w: Call("/v1/tokens"), 200),
+    ("POST", "/v1/tokens/{token_id}/revoke"): (
+        lambda w: Call(f"/v1/tokens/{w.token_id()}/revoke", {"reason": "rotated"}),
+        200,
+    ),
+    ("GET", "/v1/audit/events"): (lambda w: Call("/v1/audit/events", params={"limit": "5"}), 200),
+    ("GET", "/v1/audit/entities/{entity_id}/history"): (
+        lambda w: Call(f"/v1/audit/entities/{w.posted_entry}/history"),
+        200,
+    ),
+    ("GET", "/v1/audit/export"): (
+        lambda w: Call("/v1/audit/export", params={"format": "csv", "position_to": "5"}),
+        200,
+    ),
+}
+
+
+def _app_v1_routes() -> set[tuple[str, str]]:
+    """(method, path template) of every /v1 route the app serves."""
+    from fastapi.routing import iter_route_contexts
+
+    from api.app import create_app
+    from api.settings import ApiSettings
+
+    app = create_app(
+        ApiSettings(database_url="sqlite:///:memory:")
+    )  # no store is opened before startup
+    found: set[tuple[str, str]] = set()
+    for route in iter_route_contexts(app.routes):
+        path = route.path or ""
+        if path.startswith("/v1"):
+            for method in getattr(route.original_route, "methods", None) or ():
+                if method != "HEAD":
+                    found.add((method, path))
+    for path, operations in app.openapi()["paths"].items():
+        if path.startswith("/v1"):
+            found.update((method.upper(), path) for method in operations)
+    return found
+
+
+def _app_route_permissions() -> dict[tuple[str, str], list[str]]:
+    """The authorize(...) dependencies each /v1 route declares, by name (``authorize_entries_post``)."""
+    from fastapi.routing import iter_route_contexts
+
+    from api.app import create_app
+    from api.settings import ApiSettings
+
+    app = create_app(ApiSettings(database_url="sqlite:///:memory:"))
+    out: dict[tuple[str, str], list[str]] = {}
+    for route in iter_route_contexts(app.routes):
+        original = route.original_route
+        dependant = getattr(original, "dependant", None)
+        if dependant is None or not (route.path or "").startswith("/v1"):
+            continue
+        names = [
+            getattr(dep.call, "__name__", "")
+            for dep in dependant.dependencies
+            if getattr(dep.call, "__name__", "").startswith("authorize_")
+        ]
+        for method in getattr(original, "methods", None) or ():
+            out[(method, route.path or "")] = names
+    return out
+
+
+# --- the tables agree with each other and with the app --------------------------
+
+
+def test_every_v1_route_is_in_the_matrix() -> None:
+    routes = _app_v1_routes()
+    assert len(routes) >= 20
+    missing = sorted(routes - set(ENDPOINT_PERMISSIONS))
+    assert not missing, (
+        f"/v1 routes not covered by the role matrix (add them to ENDPOINT_PERMISSIONS): {missing}"
+    )
+    stale = sorted(set(ENDPOINT_PERMISSIONS) - routes)
+    assert not stale, f"matrix rows for routes the app no longer serves: {stale}"
+    assert set(ENDPOINT_CALLS) == set(ENDPOINT_PERMISSIONS)
+
+
+def test_the_permission_table_agrees_with_api_auth() -> None:
+    assert set(PERMISSIONS) == set(PERMISSION_ROLES)
+    for permission, roles in PERMISSION_ROLES.items():
+        assert set(PERMISSIONS[permission]) == roles, permission
+    assert set(ENDPOINT_PERMISSIONS.values()) == set(PERMISSION_ROLES), (
+        "a permission no endpoint uses"
+    )
+
+
+def test_each_route_is_guarded_by_the_expected_permission() -> None:
+    declared = _app_route_permissions()
+    for endpoint, permission in ENDPOINT_PERMISSIONS.items():
+        expected = "authorize_" + permission.replace(":", "_")
+        assert declared.get(endpoint) == [expected], (endpoint, declared.get(endpoint))
+
+
+# --- the matrix ----------------------------------------------------------------------
+
+ENDPOINTS = sorted(ENDPOINT_PERMISSIONS, key=lambda item: (item[1], item[0]))
+PRINCIPALS = (*ROLES, *BAD_TOKENS)
+
+
+def _bad_token(world: World, kind: str) -> dict[str, str]:
+    if kind == "no token":
+        return {}
+    if kind == "malformed token":
+        return {"Authorization": "Bearer bo_not-a-token"}
+    if kind == "unknown token":
+        return {"Authorization": f"Bearer bo_{uuid.uuid4().hex}_{secrets.token_urlsafe(32)}"}
+    assert kind == "revoked token"
+    return {"Authorization": f"Bearer {world.revoked_token}"}
+
+
+def _events_after(world: World, position: int) -> list[Any]:
+    recorder = world.api.system.app.recorder
+    return list(recorder.select_notifications(start=position + 1, limit=10))
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[f"{m} {p}" for m, p in ENDPOINTS])
+def test_endpoint_role_matrix(world: World, endpoint: tuple[str, str], principal: str) -> None:
+    method, template = endpoint
+    permission = ENDPOINT_PERMISSIONS[endpoint]
+    prepare, success = ENDPOINT_CALLS[endpoint]
+    api = world.api
+    call = prepare(world)  # any setup writes happen before the log is measured
+
+    if principal in ROLES:
+        headers = api.headers(principal)
+        allowed = principal in PERMISSION_ROLES[permission]
+        assert allowed == (principal in PERMISSIONS[permission])
+        expected_status = success if allowed else 403
+    else:
+        headers = _bad_token(world, principal)
+        allowed = False
+        expected_status = 401
+    if method == "POST":
+        headers["Idempotency-Key"] = f"matrix-{uuid.uuid4().hex}"
+
+    before = api.event_count()
+    if method == "POST":
+        response = api.client.post(call.path, json=call.body, headers=headers, params=call.params)
+    else:
+        response = api.client.get(call.path, headers=headers, params=call.params)
+
+    if allowed:
+        assert response.status_code not in (401, 403), response.text
+        assert response.status_code == expected_status, (
+            method,
+            call.path,
+            principal,
+            response.text,
+        )
+        return
+
+    assert response.status_code == expected_status, (method, call.path, principal, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["status"] == expected_status
+    assert problem["code"] == ("unauthenticated" if expected_status == 401 else "forbidden")
+    assert problem["type"].endswith(problem["code"])
+    if expected_status == 401:
+        assert response.headers.get("www-authenticate", "").startswith("Bearer")
+
+    appended = _events_after(world, before)
+    assert len(appended) == 1, [n.topic for n in appended]
+    assert api.event_count() == appended[0].id
+    notification = appended[0]
+    assert "AccessRecord" in notification.topic
+    record: Any = api.system.app.mapper.to_domain_event(notification)
+    assert record.outcome == "denied"
+    assert record.status == expected_status
+    assert record.method == method
+    assert record.route == template
+    if principal in ROLES:
+        assert (record.actor, record.role) == (f"{principal}-actor", principal)
+    elif principal == "revoked token":
+        assert (record.actor, record.role) == (world.revoked_actor, "")
+    else:
+        assert (record.actor, record.role) == ("", "")
