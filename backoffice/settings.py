@@ -94,11 +94,13 @@ def persistence_env(database: Database, *, pool_size: int = 4) -> dict[str, str]
     if database.backend == "sqlite":
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": "backoffice.chained_store:ChainedSQLiteApplicationRecorder",
             "SQLITE_DBNAME": database.sqlite_path,
             "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT_S * 5),
         }
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "backoffice.chained_store:ChainedPostgresApplicationRecorder",
         "POSTGRES_DBNAME": database.dbname,
         "POSTGRES_HOST": database.host,
         "POSTGRES_PORT": str(database.port),

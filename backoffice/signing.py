@@ -1,0 +1,98 @@
+"""The checkpoint signing key (Ed25519, from the ``cryptography`` package).
+
+``BACKOFFICE_SIGNING_KEY_FILE`` names a file holding the private key (PEM
+PKCS#8, or 64 hex digits of the raw seed); ``BACKOFFICE_SIGNING_KEY`` holds
+the same inline. ``backoffice keys generate`` writes a new one. The public
+key (``backoffice keys public``) is all a verifier needs.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
+
+from backoffice.settings import SettingsError
+from replay.checkpoint_note import key_id_of
+
+KEY_FILE_ENV = "BACKOFFICE_SIGNING_KEY_FILE"
+KEY_ENV = "BACKOFFICE_SIGNING_KEY"
+
+
+@dataclass(frozen=True)
+class Signer:
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_raw(self) -> bytes:
+        return self.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self.public_raw)
+
+    def public_pem(self) -> str:
+        return (
+            self.private_key.public_key()
+            .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+            .decode("ascii")
+        )
+
+    def private_pem(self) -> str:
+        return self.private_key.private_bytes(
+            Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+        ).decode("ascii")
+
+    def sign(self, body: bytes) -> str:
+        return base64.b64encode(self.private_key.sign(body)).decode("ascii")
+
+
+def generate() -> Signer:
+    return Signer(Ed25519PrivateKey.generate())
+
+
+def signer_from_text(text: str, source: str) -> Signer:
+    stripped = text.strip()
+    if len(stripped) == 64:
+        try:
+            return Signer(Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stripped)))
+        except ValueError:
+            pass
+    if "PRIVATE KEY" in stripped:
+        try:
+            key = load_pem_private_key(stripped.encode("ascii"), password=None)
+        except (ValueError, TypeError) as error:
+            raise SettingsError(f"{source}: not a readable private key ({error})") from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise SettingsError(f"{source}: not an Ed25519 private key")
+        return Signer(key)
+    raise SettingsError(f"{source}: expected a PEM private key or 64 hex digits of an Ed25519 seed")
+
+
+def signer_from_environment(environ: Mapping[str, str] | None = None) -> Signer | None:
+    """The configured signer, or None when no key is configured."""
+    env = os.environ if environ is None else environ
+    path = env.get(KEY_FILE_ENV, "")
+    inline = env.get(KEY_ENV, "")
+    if path and inline:
+        raise SettingsError(f"{KEY_FILE_ENV} and {KEY_ENV}: set one, not both")
+    if path:
+        try:
+            text = Path(path).read_text(encoding="ascii")
+        except (OSError, UnicodeError) as error:
+            raise SettingsError(f"{KEY_FILE_ENV}: cannot read {path} ({error})") from None
+        return signer_from_text(text, KEY_FILE_ENV)
+    if inline:
+        return signer_from_text(inline, KEY_ENV)
+    return None
