@@ -26,6 +26,7 @@ from api.observability import Metrics, RequestPlumbing, configure_json_logging
 from api.problems import ApiProblem, problem_response
 from api.settings import ApiSettings
 from api.state import ApiState, correlation_id
+from backoffice.checkpointing import LogWitness
 from backoffice.container import System, build_system
 from backoffice.group_commit import GroupCommitter
 from backoffice.settings import DatabaseUnavailable
@@ -55,6 +56,7 @@ def create_app(settings: ApiSettings | None = None, *, system: System | None = N
             if system is None:
                 state.close()
             else:
+                state._stop.set()
                 state.committer.stop()
                 if state.audit is not None:
                     state.audit.close()
@@ -88,14 +90,17 @@ def start_state(settings: ApiSettings, metrics: Metrics, system: System | None) 
         if owned:
             system.close()
         raise
-    return ApiState(
+    state = ApiState(
         settings=settings,
         system=system,
         committer=committer,
         tokens=TokenVerifier(system.app, settings.secret_bytes, settings.token_cache_s),
         metrics=metrics,
         audit=audit,
+        witness=LogWitness(system.database),
     )
+    state.start_checkpointer()
+    return state
 
 
 def _field_of(location: tuple[Any, ...] | list[Any]) -> str:

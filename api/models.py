@@ -27,7 +27,13 @@ AccountCode = Annotated[
 ]
 Reason = Annotated[StrictStr, Field(min_length=1, max_length=limits.REASON_LENGTH_MAX)]
 IsoDate = Annotated[
-    StrictStr, Field(min_length=10, max_length=10, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2026-01-31"])
+    StrictStr,
+    Field(
+        min_length=10,
+        max_length=10,
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        examples=["2026-01-31"],
+    ),
 ]
 
 AccountType = Literal["asset", "liability", "equity", "income", "expense"]
@@ -273,3 +279,36 @@ class Health(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     status: Literal["ok", "unavailable"]
+
+
+class ChainReport(BaseModel):
+    ok: bool
+    events_checked: int
+    chain_length: int
+    first_bad_position: int | None
+    checkpoints_checked: int
+    problems: list[str]
+    public_key_id: str | None
+
+
+class ProvenEvent(BaseModel):
+    topic: str
+    originator_id: str
+    originator_version: int
+    state_base64: str
+
+
+class InclusionProofOut(BaseModel):
+    log_position: int
+    position: int = Field(description="chain position (gap-free, from 1)")
+    leaf_hash: str
+    tree_size: int
+    path: list[str]
+    checkpoint: str = Field(description="the signed checkpoint, as text")
+    event: ProvenEvent
+
+
+class ConsistencyProofOut(BaseModel):
+    old_size: int
+    new_size: int
+    path: list[str]

@@ -6,15 +6,18 @@ audit trail shows its own readers.
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from api import models
 from api.auth import Principal
 from api.dependencies import authorize
-from api.routes_ledger import READ_RESPONSES, MinPosition
+from api.problems import ApiProblem
+from api.routes_ledger import POSITION_MAX, READ_RESPONSES, MinPosition
 from api.state import api_state, audit_position, json_response, record_access, wait_for_position
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -24,7 +27,7 @@ Text = Annotated[str | None, Query(max_length=200)]
 Time = Annotated[
     str | None, Query(max_length=40, description="ISO 8601 time, e.g. 2026-01-31T00:00:00Z")
 ]
-Position = Annotated[int | None, Query(ge=0)]
+Position = Annotated[int | None, Query(ge=0, le=POSITION_MAX)]
 
 
 def _filters(
@@ -123,3 +126,103 @@ def audit_export(
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+# --- tamper evidence ---------------------------------------------------------------
+
+
+@router.get("/verify", response_model=models.ChainReport, responses=READ_RESPONSES)
+def verify_chain(
+    request: Request, principal: Principal = Depends(authorize("audit:read"))
+) -> Response:
+    """Recompute the whole hash chain and check every signed checkpoint (signature, size,
+    head, Merkle root) with the server's public key; report the first bad position."""
+    from replay.chain_db import verify_chain as verify
+
+    state = api_state(request)
+    keys = [state.settings.signer.public_raw] if state.settings.signer is not None else []
+    report = verify(state.system.database, keys)
+    _record_read(request, principal, "chain verification")
+    return json_response(200, {**report.as_dict(), "public_key_id": _key_id(state)})
+
+
+@router.get(
+    "/checkpoints",
+    response_class=Response,
+    responses={**READ_RESPONSES, 200: {"content": {"text/plain": {}}}},
+)
+def checkpoints(
+    request: Request, principal: Principal = Depends(authorize("audit:read"))
+) -> Response:
+    """Every signed checkpoint as text, blank-line separated (keep a copy elsewhere)."""
+    from replay.chain_db import ChainReader
+
+    state = api_state(request)
+    with ChainReader(state.system.database) as reader:
+        notes = reader.checkpoints()
+    _record_read(request, principal, "checkpoints")
+    return Response(
+        "\n".join(note.text() for note in notes), media_type="text/plain; charset=utf-8"
+    )
+
+
+@router.get(
+    "/events/{position}/proof", response_model=models.InclusionProofOut, responses=READ_RESPONSES
+)
+def inclusion_proof(
+    request: Request,
+    position: Annotated[int, Path(ge=1, le=POSITION_MAX, description="the event's log position")],
+    principal: Principal = Depends(authorize("audit:read")),
+    tree_size: Annotated[
+        int | None, Query(ge=1, description="prove against the checkpoint of this size")
+    ] = None,
+) -> Response:
+    """What an auditor needs to check that the event at ``position`` is covered by a signed
+    checkpoint: the event's stored bytes, its leaf hash, the audit path (RFC 6962) and the
+    checkpoint text. Check it with ``backoffice verify-proof``."""
+    from replay.chain_db import ChainReader
+
+    state = api_state(request)
+    with ChainReader(state.system.database) as reader:
+        chain_position = reader.chain_position_of(position)
+        if chain_position is None:
+            raise ApiProblem(404, "unknown_position", f"no event at log position {position}")
+        found = reader.event_at(chain_position)
+    assert found is not None
+    proof = state.witness.inclusion_proof(chain_position, tree_size)
+    topic, originator_id, version, stored_state = found[1]
+    _record_read(request, principal, f"inclusion proof for {position}")
+    return json_response(
+        200,
+        {
+            **proof.as_dict(),
+            "log_position": position,
+            "event": {
+                "topic": topic,
+                "originator_id": str(originator_id)
+                if len(str(originator_id)) == 36
+                else str(UUID(hex=str(originator_id))),
+                "originator_version": version,
+                "state_base64": base64.b64encode(stored_state).decode("ascii"),
+            },
+        },
+    )
+
+
+@router.get("/consistency", response_model=models.ConsistencyProofOut, responses=READ_RESPONSES)
+def consistency_proof(
+    request: Request,
+    old_size: Annotated[int, Query(ge=1, le=POSITION_MAX)],
+    new_size: Annotated[int, Query(ge=1, le=POSITION_MAX)],
+    principal: Principal = Depends(authorize("audit:read")),
+) -> Response:
+    """RFC 6962 consistency proof: the log of ``old_size`` events is a prefix of the log of
+    ``new_size`` events (compare the roots of two checkpoints)."""
+    state = api_state(request)
+    path = state.witness.consistency_proof(old_size, new_size)
+    _record_read(request, principal, f"consistency proof {old_size}..{new_size}")
+    return json_response(200, {"old_size": old_size, "new_size": new_size, "path": path})
+
+
+def _key_id(state: Any) -> str | None:
+    return state.settings.signer.key_id if state.settings.signer is not None else None

@@ -38,14 +38,21 @@ from domain.money import format_amount
 router = APIRouter(prefix="/v1")
 
 PAGE_SIZE_MAX = 1000
+POSITION_MAX = 2**62
 MinPosition = Annotated[
     int | None,
-    Query(ge=0, description="wait (bounded) until the answer reflects at least this log position"),
+    Query(
+        ge=0,
+        le=POSITION_MAX,
+        description="wait (bounded) until the answer reflects at least this log position",
+    ),
 ]
 AsOf = Annotated[
     str | None, Query(max_length=10, description="effective date (inclusive), YYYY-MM-DD")
 ]
-AtPosition = Annotated[int | None, Query(ge=0, description="answer as of this log position")]
+AtPosition = Annotated[
+    int | None, Query(ge=0, le=POSITION_MAX, description="answer as of this log position")
+]
 
 
 def _problem(description: str | None = None) -> dict[str, Any]:
@@ -375,8 +382,9 @@ async def post_journal_entry(
     )
 
 
-
-async def committed(future: Future[PostingOutcome], timeout_s: float = WAIT_TIMEOUT_S) -> PostingOutcome:
+async def committed(
+    future: Future[PostingOutcome], timeout_s: float = WAIT_TIMEOUT_S
+) -> PostingOutcome:
     """The group committer's outcome for ``future``, awaited on the event loop.
 
     Same outcome, refusal or ``TimeoutError`` as ``GroupCommitter.post``, but

@@ -12,6 +12,11 @@
 ``BACKOFFICE_TOKEN_CACHE_S``  how long a checked token is trusted before the
                               log is asked again (2; revocation takes effect
                               within this time)
+``BACKOFFICE_SIGNING_KEY_FILE`` (or ``BACKOFFICE_SIGNING_KEY``) the Ed25519 key
+                              that signs checkpoints; production refuses to
+                              start without one
+``BACKOFFICE_CHECKPOINT_INTERVAL_S`` how often the server signs a checkpoint
+                              when the log has grown (300; 0: never)
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from backoffice.settings import SettingsError
+from backoffice.signing import signer_from_environment
 
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 SECRET_LENGTH_MIN = 32
@@ -36,6 +43,8 @@ class ApiSettings:
     read_wait_s: float = 5.0
     body_bytes_max: int = 256 * 1024
     token_cache_s: float = 2.0
+    checkpoint_interval_s: float = 300.0
+    signer: Any = None  # backoffice.signing.Signer
 
     @property
     def secret_bytes(self) -> bytes:
@@ -52,6 +61,10 @@ class ApiSettings:
             read_wait_s=_number(env, "BACKOFFICE_READ_WAIT_S", 5.0, 0.0, 60.0),
             body_bytes_max=int(_number(env, "BACKOFFICE_BODY_BYTES_MAX", 262144, 1024, 16 * 2**20)),
             token_cache_s=_number(env, "BACKOFFICE_TOKEN_CACHE_S", 2.0, 0.0, 60.0),
+            checkpoint_interval_s=_number(
+                env, "BACKOFFICE_CHECKPOINT_INTERVAL_S", 300.0, 0.0, 86400.0
+            ),
+            signer=signer_from_environment(env),
         )
         return settings.checked(
             secret_given="BACKOFFICE_SECRET" in env and bool(env["BACKOFFICE_SECRET"])
@@ -73,6 +86,11 @@ class ApiSettings:
             if len(self.secret) < SECRET_LENGTH_MIN:
                 raise SettingsError(
                     f"BACKOFFICE_SECRET: at least {SECRET_LENGTH_MIN} characters in production"
+                )
+            if self.signer is None:
+                raise SettingsError(
+                    "BACKOFFICE_SIGNING_KEY_FILE: production mode signs checkpoints and needs a key "
+                    "(backoffice keys generate --out FILE)"
                 )
         return self
 

@@ -39,14 +39,48 @@ class ApiState:
     tokens: TokenVerifier
     metrics: Metrics
     audit: Any = None  # projections.audit.AuditTrail
+    witness: Any = None  # backoffice.checkpointing.LogWitness
     _stop: threading.Event = field(default_factory=threading.Event)
+    _checkpointer: threading.Thread | None = None
 
     @property
     def app(self) -> Any:
         return self.system.app
 
+    def start_checkpointer(self) -> None:
+        """Sign a checkpoint every ``checkpoint_interval_s`` when the log has grown."""
+        if self.settings.signer is None or self.settings.checkpoint_interval_s <= 0:
+            return
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name="checkpointer", daemon=True
+        )
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self) -> None:
+        import logging
+        import uuid
+
+        from replay.chain_db import ChainReader
+
+        logger = logging.getLogger("backoffice.api")
+        while not self._stop.wait(self.settings.checkpoint_interval_s):
+            try:
+                with ChainReader(self.system.database) as reader:
+                    notes = reader.checkpoints()
+                    length = reader.length()
+                # Nothing new since the last checkpoint (whose own event is one more).
+                if length == 0 or (notes and length <= notes[-1].size + 1):
+                    continue
+                context = Context("system:checkpointer", f"checkpoint-{uuid.uuid4()}")
+                signed = self.witness.write_checkpoint(self.app, self.settings.signer, context)
+                logger.info("checkpoint signed", extra={"size": signed.size, "root": signed.root})
+            except Exception:  # keep signing later; the failure is logged
+                logger.exception("checkpoint failed")
+
     def close(self) -> None:
         self._stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join(timeout=10)
         self.committer.stop()
         if self.audit is not None:
             self.audit.close()

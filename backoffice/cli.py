@@ -331,8 +331,33 @@ def rebuild(
 
 
 @app.command()
-def verify(database: DatabaseOption = None) -> None:
-    """Rebuild into shadow tables, compare digests with the live tables, re-check invariants."""
+def verify(
+    database: DatabaseOption = None,
+    chain: Annotated[
+        bool,
+        typer.Option(
+            "--chain", help="Verify the hash chain and signed checkpoints instead (read-only)."
+        ),
+    ] = False,
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option("--public-key", help="Checkpoint public key (PEM or hex); repeatable."),
+    ] = None,
+    checkpoint_file: Annotated[
+        list[Path] | None,
+        typer.Option("--checkpoint", help="Checkpoints held elsewhere (text); repeatable."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --chain: the report as JSON.")
+    ] = False,
+) -> None:
+    """Rebuild into shadow tables, compare digests with the live tables, re-check invariants;
+    with --chain, recompute the hash chain and check every checkpoint instead."""
+    if chain:
+        from backoffice import cli_chain
+
+        cli_chain.register.verify_chain(database, public_key or [], checkpoint_file or [], as_json)  # type: ignore[attr-defined]
+        return
     with _system(database) as system:
         findings = _verify(system)
     if findings:
@@ -476,7 +501,9 @@ def _server_secret() -> bytes:
 
 @tokens_app.command("create")
 def tokens_create(
-    actor_name: Annotated[str, typer.Option("--actor", help="Who the token acts as (recorded in events).")],
+    actor_name: Annotated[
+        str, typer.Option("--actor", help="Who the token acts as (recorded in events).")
+    ],
     role: Annotated[str, typer.Option(help="poster | approver | auditor | compliance | admin")],
     note: Annotated[str, typer.Option(help="What the token is for.")] = "",
     database: DatabaseOption = None,
@@ -496,7 +523,9 @@ def tokens_create(
             lambda token_secret: secret_digest(secret, token_secret),
             note=note,
         )
-    errors.print(f"token {token.id.hex} for {escape(actor_name)} as {role} (shown once; store it now):")
+    errors.print(
+        f"token {token.id.hex} for {escape(actor_name)} as {role} (shown once; store it now):"
+    )
     print(text)
 
 
@@ -508,8 +537,12 @@ def tokens_list(database: DatabaseOption = None) -> None:
         for token in system.app.list_tokens():
             row = token.as_dict()
             table.add_row(
-                row["token_id"], escape(row["actor"]), row["role"], escape(row["issued_by"]),
-                row["issued_at"], "yes" if row["revoked"] else "no",
+                row["token_id"],
+                escape(row["actor"]),
+                row["role"],
+                escape(row["issued_by"]),
+                row["issued_at"],
+                "yes" if row["revoked"] else "no",
             )
         console.print(table)
 
@@ -573,6 +606,11 @@ def serve(
         proxy_headers=False,
         timeout_graceful_shutdown=10,
     )
+
+
+from backoffice import cli_chain  # noqa: E402  (commands that need the names above)
+
+cli_chain.register(app)
 
 
 def main() -> None:

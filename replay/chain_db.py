@@ -71,6 +71,10 @@ class ChainReader:
         )
         return bytes(rows[0][0]) if rows else None
 
+    def chain_position_of(self, notification_id: int) -> int | None:
+        rows = self._rows(f"SELECT position FROM {self.chain} WHERE notification_id = {self.mark}", (notification_id,))
+        return int(rows[0][0]) if rows else None
+
     def leaf_hashes(self, after: int, up_to: int) -> Iterator[bytes]:
         """Stored leaf hashes of positions ``after+1 .. up_to``, in order."""
         while after < up_to:
@@ -117,9 +121,11 @@ class ChainReader:
                 return
             for row in rows:
                 event = (
-                    None if row[4] is None else (str(row[4]), row[5], int(row[6]), bytes(row[7]))
+                    None
+                    if row[4] is None
+                    else (_text(row[4]), row[5], _integer(row[6]), _bytes(row[7]))
                 )
-                yield int(row[0]), int(row[1]), bytes(row[2]), bytes(row[3]), event
+                yield int(row[0]), int(row[1]), _bytes(row[2]), _bytes(row[3]), event
             after = int(rows[-1][0])
 
     def unchained_event_ids(self, limit: int = 10) -> list[int]:
@@ -134,6 +140,24 @@ class ChainReader:
         """The checkpoints mirrored into the checkpoint table (in size order)."""
         rows = self._rows(f"SELECT note FROM {self.checkpoints_table} ORDER BY size")
         return [parse(str(row[0])) for row in rows]
+
+
+def _bytes(value: Any) -> bytes:
+    """Stored bytes; a tampered SQLite row may hold text or a number instead."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8")
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes | bytearray) else str(value)
+
+
+def _integer(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
 
 
 def verify_chain(

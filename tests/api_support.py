@@ -61,6 +61,14 @@ class ApiHarness:
     def issue(self, role: str, actor: str) -> str:
         return issue_token(self.system, self.settings, role, actor)
 
+    def checkpoint(self) -> Any:
+        """Sign a checkpoint of the log as it stands, with the API's key."""
+        from backoffice.checkpointing import LogWitness
+
+        return LogWitness(self.system.database).write_checkpoint(
+            self.system.app, self.settings.signer, Context("test-setup", "checkpoint")
+        )
+
 
 def issue_token(system: System, settings: ApiSettings, role: str, actor: str) -> str:
     _token, text = system.app.issue_token(
@@ -74,6 +82,9 @@ def issue_token(system: System, settings: ApiSettings, role: str, actor: str) ->
 
 @contextmanager
 def running_api(database_url: str, **settings_fields: Any) -> Iterator[ApiHarness]:
+    from backoffice.signing import generate
+
+    settings_fields.setdefault("signer", generate())
     settings = ApiSettings(database_url=database_url, **settings_fields)
     system = build_system(database_url)
     tokens = {role: issue_token(system, settings, role, f"{role}-actor") for role in ROLES}

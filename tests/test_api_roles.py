@@ -68,6 +68,10 @@ ENDPOINT_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/v1/audit/events"): "audit:read",
     ("GET", "/v1/audit/entities/{entity_id}/history"): "audit:read",
     ("GET", "/v1/audit/export"): "audit:read",
+    ("GET", "/v1/audit/verify"): "audit:read",
+    ("GET", "/v1/audit/checkpoints"): "audit:read",
+    ("GET", "/v1/audit/events/{position}/proof"): "audit:read",
+    ("GET", "/v1/audit/consistency"): "audit:read",
 }
 
 _unique = itertools.count(1)
@@ -115,6 +119,11 @@ class World:
     def fresh_period() -> str:
         n = _n()
         return f"{1900 + n // 12:04d}-{n % 12 + 1:02d}"
+
+    def checkpointed_position(self) -> int:
+        """A log position covered by a signed checkpoint."""
+        self.api.checkpoint()
+        return 1
 
     def token_id(self) -> str:
         response = self.api.post(
@@ -252,6 +261,16 @@ ENDPOINT_CALLS: dict[tuple[str, str], tuple[Prepare, int]] = {
     ),
     ("GET", "/v1/audit/export"): (
         lambda w: Call("/v1/audit/export", params={"format": "csv", "position_to": "5"}),
+        200,
+    ),
+    ("GET", "/v1/audit/verify"): (lambda w: Call("/v1/audit/verify"), 200),
+    ("GET", "/v1/audit/checkpoints"): (lambda w: Call("/v1/audit/checkpoints"), 200),
+    ("GET", "/v1/audit/events/{position}/proof"): (
+        lambda w: Call(f"/v1/audit/events/{w.checkpointed_position()}/proof"),
+        200,
+    ),
+    ("GET", "/v1/audit/consistency"): (
+        lambda w: Call("/v1/audit/consistency", params={"old_size": "1", "new_size": "2"}),
         200,
     ),
 }

@@ -96,6 +96,10 @@ OPERATION_ROLES: dict[str, str | None] = {
     "GET /v1/audit/events": "auditor",
     "GET /v1/audit/entities/{entity_id}/history": "compliance",
     "GET /v1/audit/export": "auditor",
+    "GET /v1/audit/verify": "auditor",
+    "GET /v1/audit/checkpoints": "compliance",
+    "GET /v1/audit/events/{position}/proof": "auditor",
+    "GET /v1/audit/consistency": "auditor",
     "GET /health/live": None,
     "GET /health/ready": None,
     "GET /metrics": None,
@@ -190,6 +194,9 @@ class Target:
             return {"token_id": self.token_id()}
         if "{entity_id}" in path:
             return {"entity_id": self.posted_entry}
+        if "{position}" in path:
+            self.api.checkpoint()
+            return {"position": "1"}
         assert "{" not in path, f"no known values for the path parameters of {label}"
         return {}
 
@@ -346,6 +353,10 @@ def _known_good(
         "GET /v1/audit/events": ({"limit": 3, "position_from": 2}, None, 200),
         "GET /v1/audit/entities/{entity_id}/history": (None, None, 200),
         "GET /v1/audit/export": ({"format": "jsonl", "position_to": 4}, None, 200),
+        "GET /v1/audit/verify": (None, None, 200),
+        "GET /v1/audit/checkpoints": (None, None, 200),
+        "GET /v1/audit/events/{position}/proof": (None, None, 200),
+        "GET /v1/audit/consistency": ({"old_size": 1, "new_size": 2}, None, 200),
         "GET /health/live": (None, None, 200),
         "GET /health/ready": (None, None, 200),
         "GET /metrics": (None, None, 200),

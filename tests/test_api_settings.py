@@ -27,10 +27,26 @@ def test_production_refuses_a_missing_default_or_short_secret(environment: dict[
         ApiSettings.from_environment(environment)
 
 
+SEED = "11" * 32  # an Ed25519 seed, hex
+
+
+def test_production_refuses_to_start_without_a_signing_key() -> None:
+    with pytest.raises(SettingsError, match="BACKOFFICE_SIGNING_KEY"):
+        ApiSettings.from_environment({"BACKOFFICE_ENV": "production", "BACKOFFICE_SECRET": "x" * 32})
+
+
+def test_an_unreadable_signing_key_is_refused_naming_the_setting(tmp_path: object) -> None:
+    with pytest.raises(SettingsError, match="BACKOFFICE_SIGNING_KEY_FILE"):
+        ApiSettings.from_environment({"BACKOFFICE_SIGNING_KEY_FILE": "/nonexistent/key.pem"})
+    with pytest.raises(SettingsError, match="BACKOFFICE_SIGNING_KEY"):
+        ApiSettings.from_environment({"BACKOFFICE_SIGNING_KEY": "not a key"})
+
+
 def test_production_starts_with_a_secret_of_its_own() -> None:
     settings = ApiSettings.from_environment(
-        {"BACKOFFICE_ENV": "production", "BACKOFFICE_SECRET": "x" * 32}
+        {"BACKOFFICE_ENV": "production", "BACKOFFICE_SECRET": "x" * 32, "BACKOFFICE_SIGNING_KEY": SEED}
     )
+    assert settings.signer is not None and len(settings.signer.key_id) == 16
     assert settings.environment == "production"
 
 

@@ -171,6 +171,7 @@ def test_the_api_serves_in_production_mode_with_a_required_secret_on_loopback() 
     assert environment["BACKOFFICE_ENV"] == "production"
     # ${NAME:?message}: compose refuses to start without the variable.
     assert str(environment["BACKOFFICE_SECRET"]).startswith("${BACKOFFICE_SECRET:?")
+    assert str(environment["BACKOFFICE_SIGNING_KEY"]).startswith("${BACKOFFICE_SIGNING_KEY:?")
     assert environment["BACKOFFICE_PROJECTIONS"] == "worker"
     assert "/health/ready" in " ".join(service["healthcheck"]["test"])
 
@@ -181,9 +182,11 @@ def test_the_api_settings_of_the_compose_file_are_accepted_with_a_secret() -> No
     environment = {
         name: value
         for name, value in _environment(_compose()["services"]["api"]).items()
-        if name != "BACKOFFICE_SECRET"
+        if name not in ("BACKOFFICE_SECRET", "BACKOFFICE_SIGNING_KEY")
     }
-    settings = ApiSettings.from_environment({**environment, "BACKOFFICE_SECRET": "s" * 40})
+    settings = ApiSettings.from_environment(
+        {**environment, "BACKOFFICE_SECRET": "s" * 40, "BACKOFFICE_SIGNING_KEY": "22" * 32}
+    )
     assert (settings.environment, settings.projections) == ("production", "worker")
 
 
