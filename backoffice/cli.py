@@ -611,6 +611,14 @@ def serve(
 from backoffice import cli_chain  # noqa: E402  (commands that need the names above)
 
 cli_chain.register(app)
+cli_chain.register_migrate(app)
+
+from backoffice import cli_subjects  # noqa: E402
+
+cli_subjects.register(app)
+from backoffice import cli_audit  # noqa: E402
+
+cli_audit.register(app)
 
 
 def main() -> None:

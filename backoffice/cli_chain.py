@@ -147,4 +147,95 @@ def register(app: typer.Typer) -> None:
         if not report.ok:
             raise typer.Exit(EXIT_DIFFERENCES)
 
+    @app.command("verify-proof")
+    def verify_proof(
+        proof_file: Annotated[
+            Path, typer.Argument(help="A proof from GET /v1/audit/events/{position}/proof.")
+        ],
+        public_key: Annotated[
+            Path, typer.Option("--public-key", help="The checkpoint key (PEM or hex).")
+        ],
+    ) -> None:
+        """Check an inclusion proof offline: the checkpoint's signature, the event's bytes
+        against the proven leaf, and the audit path against the signed Merkle root."""
+        import base64
+        import binascii
+
+        from replay.audit_verify import check_inclusion, public_key_from_text
+
+        try:
+            key = public_key_from_text(public_key.read_text(encoding="ascii"))
+            proof = orjson.loads(proof_file.read_bytes())
+            if not isinstance(proof, dict):
+                raise ValueError("a proof is a JSON object")
+            event = proof.get("event")
+            stored = None
+            if event is not None:
+                stored = (
+                    str(event["topic"]),
+                    str(event["originator_id"]),
+                    int(event["originator_version"]),
+                    base64.b64decode(str(event["state_base64"]), validate=True),
+                )
+        except (OSError, UnicodeError, ValueError, KeyError, TypeError, binascii.Error) as error:
+            errors.print(f"[red]refused:[/red] malformed proof or key: {escape(str(error))}")
+            raise typer.Exit(EXIT_REFUSED) from None
+        ok, why = check_inclusion(proof, [key], stored)
+        if not ok:
+            errors.print(f"[red]proof does not verify:[/red] {escape(why)}")
+            raise typer.Exit(EXIT_DIFFERENCES)
+        console.print(
+            f"[green]included[/green]: log position {proof.get('log_position')} is in the signed "
+            f"checkpoint of {proof.get('tree_size')} events"
+        )
+
     register.verify_chain = verify_chain_command  # type: ignore[attr-defined]
+
+
+def register_migrate(app: typer.Typer) -> None:
+    @app.command()
+    def migrate(
+        database: DatabaseOption = None,
+        app_role: Annotated[
+            str | None,
+            typer.Option(
+                "--app-role",
+                help="PostgreSQL role the api and projector run as: it keeps INSERT and SELECT "
+                "only on the log's tables.",
+            ),
+        ] = None,
+    ) -> None:
+        """Create every table (the log, its chain, checkpoints, read models) as the connecting
+        role, which should own them; with --app-role, take UPDATE, DELETE and TRUNCATE on the
+        log's tables away from the application role."""
+        from psycopg import sql
+
+        from backoffice.migrate import create_all_tables
+
+        with _system(database) as system:
+            created = create_all_tables(system)
+            console.print(f"tables ready: {', '.join(created)}")
+            if app_role:
+                if system.database.backend != "postgres":
+                    errors.print("[red]refused:[/red] --app-role applies to PostgreSQL only")
+                    raise typer.Exit(EXIT_REFUSED)
+                recorder = system.app.recorder
+                schema = sql.Identifier(system.database.schema)
+                role = sql.Identifier(app_role)
+                with recorder.datastore.get_connection() as connection:
+                    for table in (
+                        recorder.events_table_name,
+                        recorder.chain_table_name,
+                        recorder.checkpoints_table_name,
+                    ):
+                        name = sql.Identifier(table)
+                        connection.execute(
+                            sql.SQL("REVOKE ALL ON {}.{} FROM {}").format(schema, name, role)
+                        )
+                        connection.execute(
+                            sql.SQL("GRANT SELECT, INSERT ON {}.{} TO {}").format(
+                                schema, name, role
+                            )
+                        )
+                    connection.commit()
+                console.print(f"{escape(app_role)}: INSERT and SELECT only on the log's tables")

@@ -89,16 +89,27 @@ def database_from_environment() -> Database:
     return parse_database_url(os.environ.get("BACKOFFICE_DATABASE_URL") or DEFAULT_DATABASE_URL)
 
 
+def create_tables_setting() -> str:
+    """``BACKOFFICE_CREATE_TABLES=no``: the tables exist (``backoffice migrate`` made
+    them as the owner role) and this process's role could not create them."""
+    value = os.environ.get("BACKOFFICE_CREATE_TABLES", "yes").strip().lower()
+    if value not in ("yes", "no", "y", "n", "true", "false", "1", "0"):
+        raise SettingsError("BACKOFFICE_CREATE_TABLES: yes or no")
+    return "y" if value in ("yes", "y", "true", "1") else "n"
+
+
 def persistence_env(database: Database, *, pool_size: int = 4) -> dict[str, str]:
     """The eventsourcing library's environment for ``database``."""
     if database.backend == "sqlite":
         return {
+            "CREATE_TABLE": create_tables_setting(),
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "APPLICATION_RECORDER_TOPIC": "backoffice.chained_store:ChainedSQLiteApplicationRecorder",
             "SQLITE_DBNAME": database.sqlite_path,
             "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT_S * 5),
         }
     return {
+        "CREATE_TABLE": create_tables_setting(),
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "APPLICATION_RECORDER_TOPIC": "backoffice.chained_store:ChainedPostgresApplicationRecorder",
         "POSTGRES_DBNAME": database.dbname,

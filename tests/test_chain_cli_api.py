@@ -143,6 +143,35 @@ def test_api_verify_proof_and_checkpoints(database_url: str) -> None:
         )
         assert api.get("/v1/audit/events/999999/proof").status_code == 404
 
+        # The auditor checks the proof offline with the public key only.
+        directory = (
+            Path(api.system.database.sqlite_path).parent
+            if api.system.database.backend == "sqlite"
+            else None
+        )
+        workdir = directory or Path(os.environ.get("TMPDIR", "/tmp"))
+        proof_file = workdir / f"proof-{os.getpid()}-{written['position']}.json"
+        key_file = workdir / f"key-{os.getpid()}.pem"
+        proof_file.write_bytes(orjson.dumps(proof))
+        key_file.write_text(api.settings.signer.public_pem())
+        try:
+            checked = run("verify-proof", str(proof_file), "--public-key", str(key_file))
+            assert checked.returncode == 0, checked.stderr
+            assert "included" in checked.stdout
+            tampered = {
+                **proof,
+                "event": {**event, "state_base64": base64.b64encode(b"{}").decode()},
+            }
+            proof_file.write_bytes(orjson.dumps(tampered))
+            refused = run("verify-proof", str(proof_file), "--public-key", str(key_file))
+            assert refused.returncode == 1 and "does not hash" in refused.stderr
+            proof_file.write_text("{not json")
+            malformed = run("verify-proof", str(proof_file), "--public-key", str(key_file))
+            assert malformed.returncode == 2 and "Traceback" not in malformed.stderr
+        finally:
+            proof_file.unlink(missing_ok=True)
+            key_file.unlink(missing_ok=True)
+
         text = api.get("/v1/audit/checkpoints").text
         assert text.startswith("backoffice checkpoint v1\n")
         size = int(text.split("\nsize ")[1].split("\n")[0])

@@ -35,7 +35,9 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 CI_RUN = ROOT / ".ci" / "run"
 SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "compose-spec"
 SCHEMA_SHA256 = "d549057ebc2925f39f62799eab0db7b9e2c18b35b6c00595199116da3ed10e64"
-APP_SERVICES = ("api", "projector", "backoffice")
+APP_SERVICES = ("api", "projector")
+OWNER_SERVICES = ("migrate", "backoffice")
+BUILT_SERVICES = (*APP_SERVICES, *OWNER_SERVICES)
 INITDB_MOUNT = "/docker-entrypoint-initdb.d"
 ENTRIES_ON_DISTINCT_DAYS = 60
 PG_ENV = "BACKOFFICE_TEST_DATABASE_URL"
@@ -117,12 +119,12 @@ def test_the_compose_schema_check_catches_a_misspelt_key() -> None:
 
 def test_the_compose_file_runs_postgres_the_api_the_projector_and_the_cli() -> None:
     services = _compose()["services"]
-    assert set(services) == {"postgres", *APP_SERVICES}
+    assert set(services) == {"postgres", *BUILT_SERVICES}
     assert str(services["postgres"]["image"]).startswith("postgres:15")
     assert services["postgres"]["healthcheck"]["test"]
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
+@pytest.mark.parametrize("name", BUILT_SERVICES)
 def test_each_app_service_is_built_from_the_dockerfile_and_waits_for_a_healthy_postgres(
     name: str,
 ) -> None:
@@ -151,6 +153,29 @@ def test_the_app_password_is_the_one_the_init_sql_gives_the_role() -> None:
     for name in APP_SERVICES:
         url = _environment(services[name])["BACKOFFICE_DATABASE_URL"]
         assert parse_database_url(url).password == role_password
+
+
+@pytest.mark.parametrize("name", OWNER_SERVICES)
+def test_migrate_and_maintenance_connect_as_the_owner_role(name: str) -> None:
+    services = _compose()["services"]
+    database = parse_database_url(_environment(services[name])["BACKOFFICE_DATABASE_URL"])
+    assert database.user == "backoffice_owner" and database.schema == "backoffice"
+    assert database.password == _environment(services["postgres"])["BACKOFFICE_OWNER_PASSWORD"]
+
+
+def test_the_app_services_wait_for_migrate_and_do_not_create_tables() -> None:
+    services = _compose()["services"]
+    assert _command(services["migrate"]) == [
+        "backoffice",
+        "migrate",
+        "--app-role",
+        "backoffice_app",
+    ]
+    for name in APP_SERVICES:
+        assert (
+            services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        )
+        assert _environment(services[name])["BACKOFFICE_CREATE_TABLES"] == "no"
 
 
 def test_the_projector_projects_and_the_cli_service_is_a_one_off() -> None:
@@ -342,10 +367,11 @@ def test_the_ci_judge_fails_a_run_in_which_no_test_ran(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def initdb_database() -> Iterator[tuple[str, str, str]]:
+def initdb_database() -> Iterator[tuple[str, str, str, str]]:
     """A throwaway database with the init SQL applied, as the postgres image would.
 
-    Yields (database name, application role, its password). The role names get
+    Yields (database name, application role, its password, owner role; the
+    owner's password is the application's plus "-owner"). The role names get
     a unique suffix because roles are shared by the whole server.
     """
     base = postgres_base_url()
@@ -368,6 +394,7 @@ def initdb_database() -> Iterator[tuple[str, str, str]]:
         environment = {
             **os.environ,
             "BACKOFFICE_APP_PASSWORD": password,
+            "BACKOFFICE_OWNER_PASSWORD": password + "-owner",
             "PGPASSWORD": server.password,
             "PGCONNECT_TIMEOUT": "5",
         }
@@ -398,7 +425,7 @@ def initdb_database() -> Iterator[tuple[str, str, str]]:
                 capture_output=True,
                 timeout=60,
             )
-        yield dbname, app_role, password
+        yield dbname, app_role, password, owner_role
     finally:
         with psycopg.connect(**admin, autocommit=True) as conn:  # type: ignore[arg-type]
             conn.execute(
@@ -409,20 +436,28 @@ def initdb_database() -> Iterator[tuple[str, str, str]]:
 
 
 @pytest.mark.postgres
-def test_the_application_role_creates_its_tables_and_projects_on_first_start(
-    initdb_database: tuple[str, str, str],
+def test_migrate_as_owner_then_the_app_role_posts_projects_and_cannot_change_the_log(
+    initdb_database: tuple[str, str, str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import psycopg
+    from typer.testing import CliRunner
 
+    from backoffice.cli import app as cli
     from backoffice.container import build_system
     from domain.commands import Context, PostingOutcome, PostJournalEntry
+    from projections.audit import AuditTrail
 
-    dbname, app_role, password = initdb_database
+    dbname, app_role, password, owner_role = initdb_database
     server = parse_database_url(postgres_base_url() or "")
-    url = (
-        f"postgresql://{app_role}:{password}@{server.host}:{server.port}/{dbname}?schema=backoffice"
-    )
-    system = build_system(url)
+    where = f"{server.host}:{server.port}/{dbname}?schema=backoffice"
+    owner_url = f"postgresql://{owner_role}:{password}-owner@{where}"
+    app_url = f"postgresql://{app_role}:{password}@{where}"
+
+    migrated = CliRunner().invoke(cli, ["migrate", "--database", owner_url, "--app-role", app_role])
+    assert migrated.exit_code == 0, migrated.output
+
+    monkeypatch.setenv("BACKOFFICE_CREATE_TABLES", "no")
+    system = build_system(app_url)
     try:
         # Entries on many days, folded in one batch: large enough that the
         # projection store stages its upserts in temporary tables.
@@ -456,14 +491,29 @@ def test_the_application_role_creates_its_tables_and_projects_on_first_start(
         )
         assert all(isinstance(outcome, PostingOutcome) for outcome in outcomes), outcomes
         assert system.projections.catch_up() >= ENTRIES_ON_DISTINCT_DAYS
+        audit = AuditTrail(system.database)
+        assert audit.catch_up() >= ENTRIES_ON_DISTINCT_DAYS
+        audit.close()
     finally:
         system.close()
-    app = postgres_connect_kwargs(parse_database_url(url))
-    with psycopg.connect(**app) as conn:  # type: ignore[arg-type]
+
+    app_database = parse_database_url(app_url)
+    with psycopg.connect(**postgres_connect_kwargs(app_database), autocommit=True) as conn:  # type: ignore[arg-type]
+        for statement in (
+            "UPDATE backoffice.backoffice_events SET topic = topic",
+            "DELETE FROM backoffice.backoffice_chain",
+            "TRUNCATE backoffice.backoffice_checkpoints",
+            "DROP TRIGGER backoffice_events_append_only_update_delete ON backoffice.backoffice_events",
+            "CREATE TABLE backoffice.sneaky (x int)",
+            "SET session_replication_role = replica",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    with psycopg.connect(**postgres_connect_kwargs(app_database)) as conn:  # type: ignore[arg-type]
         owners = conn.execute(
             "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'backoffice'"
         ).fetchall()
         superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         assert superuser.fetchone() == (False,)
     assert owners, "no tables were created in the backoffice schema"
-    assert {owner for _, owner in owners} == {app_role}
+    assert {owner for _, owner in owners} == {owner_role}  # the app role owns nothing

@@ -5,9 +5,13 @@
 -- superuser, connected to the database named by POSTGRES_DB (created by the
 -- image), with psql -v ON_ERROR_STOP=1. psql 15 or later (\getenv).
 --
---   backoffice_owner  NOLOGIN: owns the schema (and, later, the tables).
+--   backoffice_owner  LOGIN: owns the schema and the tables; `backoffice migrate`
+--                     and maintenance commands (rebuild, verify) connect as it;
+--                     its password comes from BACKOFFICE_OWNER_PASSWORD.
 --   backoffice_app    LOGIN: what the api and the projector connect as; its
---                     password comes from BACKOFFICE_APP_PASSWORD.
+--                     password comes from BACKOFFICE_APP_PASSWORD. On the log's
+--                     tables (events, chain, checkpoints) it may only INSERT
+--                     and SELECT.
 --
 -- Role names can be overridden with psql variables (-v app_role=...,
 -- -v owner_role=...); tests/test_deployment.py does, so that it can apply
@@ -18,6 +22,11 @@
 \else
   DO $$ BEGIN RAISE EXCEPTION 'set BACKOFFICE_APP_PASSWORD for the postgres service'; END $$;
 \endif
+\getenv owner_password BACKOFFICE_OWNER_PASSWORD
+\if :{?owner_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'set BACKOFFICE_OWNER_PASSWORD for the postgres service'; END $$;
+\endif
 \if :{?app_role}
 \else
   \set app_role backoffice_app
@@ -27,7 +36,9 @@
   \set owner_role backoffice_owner
 \endif
 
-CREATE ROLE :"owner_role" NOLOGIN;
+CREATE ROLE :"owner_role" LOGIN PASSWORD :'owner_password'
+    NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+    CONNECTION LIMIT 20;
 CREATE ROLE :"app_role" LOGIN PASSWORD :'app_password'
     NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT
     CONNECTION LIMIT 100;

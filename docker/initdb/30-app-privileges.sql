@@ -1,22 +1,27 @@
--- What the application role may do. FOR NOW: the application creates its own
--- tables on first start (the eventsourcing library's CREATE TABLE IF NOT
--- EXISTS), so it may create in its schema, and it owns what it creates.
+-- What the application role may do.
 --
--- To restrict it later, replace this file (and only this file): create the
--- tables as the owner role (a migration step), revoke CREATE, and grant the
--- application no more than it needs on each table, e.g.
---   GRANT SELECT, INSERT ON backoffice.<events table> TO backoffice_app;
--- and run the application with the library's CREATE_TABLE=false. Mind that
--- the library locks the events table IN EXCLUSIVE MODE on every insert, and
--- PostgreSQL allows that lock only with UPDATE, DELETE or TRUNCATE privilege
--- (or ownership): INSERT and SELECT alone are not enough for it.
+-- The owner role creates every table (`backoffice migrate`, run by the
+-- migrate service before the api and the projector start). The application
+-- role cannot create tables. It gets, by default, full use of the tables the
+-- owner creates in the schema (the read models: balances, audit trail; a
+-- rebuild replaces them), and `backoffice migrate --app-role` then takes
+-- back UPDATE, DELETE and TRUNCATE on the log's own tables (events, chain,
+-- checkpoints): there the application may only INSERT and SELECT. Triggers
+-- refuse changes to those tables as well, for every role.
 
 \if :{?app_role}
 \else
   \set app_role backoffice_app
 \endif
+\if :{?owner_role}
+\else
+  \set owner_role backoffice_owner
+\endif
 
-GRANT CREATE ON SCHEMA backoffice TO :"app_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA backoffice
+    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"app_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA backoffice
+    GRANT USAGE, SELECT ON SEQUENCES TO :"app_role";
 
 -- The projection store stages its upserts in temporary tables.
 GRANT TEMPORARY ON DATABASE :"DBNAME" TO :"app_role";
