@@ -66,10 +66,13 @@ def create_app(settings: ApiSettings | None = None, *, system: System | None = N
         version=API_VERSION,
         summary="Event-sourced back office: post journal entries, query balances and the audit trail.",
         lifespan=lifespan,
+        # Metrics and logs are our own (Prometheus, JSON lines); FastAPI's native
+        # OpenTelemetry hooks would cost a check per request for nothing.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
-    from api import routes_access, routes_audit, routes_ledger, routes_ops
+    from api import routes_access, routes_audit, routes_ledger, routes_ops, routes_subjects
 
-    for module in (routes_ledger, routes_access, routes_audit, routes_ops):
+    for module in (routes_ledger, routes_access, routes_audit, routes_ops, routes_subjects):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(RequestPlumbing, metrics=metrics, body_bytes_max=settings.body_bytes_max)

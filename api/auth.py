@@ -31,6 +31,12 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "entries:approve": ("approver",),  # post or void a pending entry
     "entries:reverse": ("poster", "approver"),
     "audit:read": ("auditor", "compliance"),
+    # Data subjects (api/routes_subjects.py): finance systems register payees
+    # (poster) but cannot read personal data back.
+    "subjects:write": ("admin", "poster"),
+    "subjects:read": ("admin", "compliance", "auditor"),
+    "subjects:hold": ("compliance",),
+    "subjects:erase": ("admin",),
 }
 
 
@@ -60,7 +66,25 @@ class TokenVerifier:
         self._cache: dict[UUID, tuple[float, ApiToken]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, authorization: str | None) -> Principal | None:
+        """The principal from a recent check of this token, without asking the log;
+        None when the log must be asked (``verify``). Raises like ``verify``."""
+        token_id, secret = self._parse(authorization)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(token_id)
+        if cached is None or now - cached[0] >= self.cache_s:
+            return None
+        return self._check(cached[1], token_id, secret)
+
     def verify(self, authorization: str | None) -> Principal:
+        token_id, secret = self._parse(authorization)
+        token = self._token(token_id)
+        if token is None:
+            raise TokenCheckFailed("the bearer token is not known")
+        return self._check(token, token_id, secret)
+
+    def _parse(self, authorization: str | None) -> tuple[UUID, str]:
         if not authorization:
             raise TokenCheckFailed("an Authorization: Bearer token is required")
         scheme, _, presented = authorization.partition(" ")
@@ -69,10 +93,9 @@ class TokenVerifier:
         parsed = parse_token(presented.strip())
         if parsed is None:
             raise TokenCheckFailed("the bearer token is malformed")
-        token_id, secret = parsed
-        token = self._token(token_id)
-        if token is None:
-            raise TokenCheckFailed("the bearer token is not known")
+        return parsed
+
+    def _check(self, token: ApiToken, token_id: UUID, secret: str) -> Principal:
         if not digests_match(token.secret_digest, secret_digest(self.server_secret, secret)):
             raise TokenCheckFailed("the bearer token is not valid", actor=token.subject)
         if token.revoked:

@@ -26,6 +26,10 @@ def create_all_tables(system: System) -> list[str]:
     finally:
         audit.close()
     created.append("audit trail (audit_*)")
+    from projections import subjects
+
+    subjects.ensure_tables(system.database)
+    created.append("subjects (subj_*)")
     try:  # the subject key store, where that module exists
         from backoffice import subject_keys
     except ImportError:

@@ -140,3 +140,215 @@ class UnknownToken(DomainError):
 class TokenAlreadyRevoked(DomainError):
     code = "token_already_revoked"
     http_status = 409
+
+
+class UnknownSubject(DomainError):
+    code = "unknown_subject"
+    http_status = 404
+
+
+class SubjectAlreadyRegistered(DomainError):
+    code = "subject_already_registered"
+    http_status = 409
+
+
+class SubjectAlreadyErased(DomainError):
+    """The subject's personal data was erased; nothing about them can change."""
+
+    code = "subject_erased"
+    http_status = 409
+
+
+class SubjectUnderLegalHold(DomainError):
+    """Erasure refused: a legal hold (AML retention, litigation) is active."""
+
+    code = "subject_under_legal_hold"
+    http_status = 409
+
+
+class UnknownLegalHold(DomainError):
+    code = "unknown_legal_hold"
+    http_status = 404
+
+
+class LegalHoldNotActive(DomainError):
+    code = "legal_hold_already_lifted"
+    http_status = 409
+
+
+class TooManyLegalHolds(DomainError):
+    code = "too_many_legal_holds"
+    http_status = 409
+
+
+# --- bank statements and reconciliation ---------------------------------------
+
+
+class InvalidStatement(InvalidInput):
+    """A bank statement file that cannot be read; the message names the statement
+    and entry (``statement[1].entry[4].amount``)."""
+
+    code = "invalid_statement"
+
+
+class StatementAlreadyImported(DomainError):
+    """A statement with this id (account, statement id, sequence) was imported
+    before with different content."""
+
+    code = "statement_already_imported"
+    http_status = 409
+
+
+class UnknownStatement(DomainError):
+    code = "unknown_statement"
+    http_status = 404
+
+
+class UnknownStatementLine(DomainError):
+    code = "unknown_statement_line"
+    http_status = 404
+
+
+class LineAlreadyMatched(DomainError):
+    code = "line_already_matched"
+    http_status = 409
+
+
+class EntryAlreadyMatched(DomainError):
+    """The journal entry is already matched to another statement line."""
+
+    code = "entry_already_matched"
+    http_status = 409
+
+
+class LineNotMatched(DomainError):
+    code = "line_not_matched"
+    http_status = 409
+
+
+class MatchNotAllowed(DomainError):
+    """The entry cannot explain the line: it does not post to the line's ledger
+    account in the line's currency and direction, or it is not posted."""
+
+    code = "match_not_allowed"
+
+
+# --- settlements (domain/settlements.py) -------------------------------------
+
+
+class UnknownObligation(DomainError):
+    code = "unknown_obligation"
+    http_status = 404
+
+
+class UnknownInstruction(DomainError):
+    code = "unknown_settlement_instruction"
+    http_status = 404
+
+
+class ObligationAlreadyRecorded(DomainError):
+    """The counterparty, direction and reference name an obligation already recorded."""
+
+    code = "obligation_already_recorded"
+    http_status = 409
+
+
+class ObligationNotOpen(DomainError):
+    """Only open obligations are cancelled or put into an instruction."""
+
+    code = "obligation_not_open"
+    http_status = 409
+
+
+class ObligationMismatch(InvalidInput):
+    """An obligation listed for an instruction belongs to another counterparty."""
+
+    code = "obligation_counterparty_mismatch"
+
+
+class MixedAssets(InvalidInput):
+    """Netting is per asset: an instruction's obligations are all in its asset."""
+
+    code = "settlement_mixed_assets"
+
+
+class NothingToSettle(DomainError):
+    """No open obligation of the counterparty in the asset is due by the value date."""
+
+    code = "no_open_obligations"
+    http_status = 409
+
+
+class TooManyObligations(InvalidInput):
+    code = "too_many_obligations"
+
+
+class InstructionClosed(DomainError):
+    """The instruction was settled or cancelled; nothing about it changes any more."""
+
+    code = "instruction_closed"
+    http_status = 409
+
+
+class InstructionFailedState(DomainError):
+    """The instruction failed: reschedule or cancel it first."""
+
+    code = "instruction_failed"
+    http_status = 409
+
+
+class InstructionNotFailed(DomainError):
+    """Only a failed instruction is rescheduled."""
+
+    code = "instruction_not_failed"
+    http_status = 409
+
+
+class ConfirmationRequired(DomainError):
+    """Settling needs the counterparty's matching confirmation first."""
+
+    code = "confirmation_required"
+    http_status = 409
+
+
+class InstructionAlreadyConfirmed(DomainError):
+    code = "instruction_already_confirmed"
+    http_status = 409
+
+
+class InvalidSanctionsList(DomainError):
+    """A sanctions list file is malformed; the message names the file and line."""
+
+    code = "invalid_sanctions_list"
+    http_status = 422
+
+
+class NoSanctionsList(DomainError):
+    """No sanctions list has been loaded: screening cannot pass anything."""
+
+    code = "no_sanctions_list"
+    http_status = 409
+
+
+class UnknownSanctionsList(DomainError):
+    code = "unknown_sanctions_list"
+    http_status = 404
+
+
+class UnknownScreeningCase(DomainError):
+    code = "unknown_screening_case"
+    http_status = 404
+
+
+class ScreeningAlreadyDecided(DomainError):
+    """A screening case is cleared or rejected once."""
+
+    code = "screening_already_decided"
+    http_status = 409
+
+
+class ScreeningNotPending(DomainError):
+    """Only a review or hit that is still pending can be cleared or rejected."""
+
+    code = "screening_not_pending"
+    http_status = 409

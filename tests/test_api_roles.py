@@ -43,6 +43,10 @@ PERMISSION_ROLES: dict[str, frozenset[str]] = {
     "entries:approve": frozenset({"approver"}),
     "entries:reverse": frozenset({"poster", "approver"}),
     "audit:read": frozenset({"auditor", "compliance"}),
+    "subjects:write": frozenset({"admin", "poster"}),
+    "subjects:read": frozenset({"admin", "compliance", "auditor"}),
+    "subjects:hold": frozenset({"compliance"}),
+    "subjects:erase": frozenset({"admin"}),
 }
 
 # The permission each /v1 endpoint requires.
@@ -72,6 +76,12 @@ ENDPOINT_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/v1/audit/checkpoints"): "audit:read",
     ("GET", "/v1/audit/events/{position}/proof"): "audit:read",
     ("GET", "/v1/audit/consistency"): "audit:read",
+    ("POST", "/v1/subjects"): "subjects:write",
+    ("GET", "/v1/subjects/{subject_id}"): "subjects:read",
+    ("POST", "/v1/subjects/{subject_id}/details"): "subjects:write",
+    ("POST", "/v1/subjects/{subject_id}/holds"): "subjects:hold",
+    ("POST", "/v1/subjects/{subject_id}/holds/{hold_id}/lift"): "subjects:hold",
+    ("POST", "/v1/subjects/{subject_id}/erasure"): "subjects:erase",
 }
 
 _unique = itertools.count(1)
@@ -273,7 +283,49 @@ ENDPOINT_CALLS: dict[tuple[str, str], tuple[Prepare, int]] = {
         lambda w: Call("/v1/audit/consistency", params={"old_size": "1", "new_size": "2"}),
         200,
     ),
+    ("POST", "/v1/subjects"): (
+        lambda w: Call(
+            "/v1/subjects",
+            {"reference": f"V-{_n()}", "kind": "payee", "fields": {"name": "A Payee"}},
+        ),
+        201,
+    ),
+    ("GET", "/v1/subjects/{subject_id}"): (lambda w: Call(f"/v1/subjects/{_subject(w)}"), 200),
+    ("POST", "/v1/subjects/{subject_id}/details"): (
+        lambda w: Call(
+            f"/v1/subjects/{_subject(w)}/details", {"fields": {"email": "payee@example.org"}}
+        ),
+        200,
+    ),
+    ("POST", "/v1/subjects/{subject_id}/holds"): (
+        lambda w: Call(f"/v1/subjects/{_subject(w)}/holds", {"reason": "AML retention"}),
+        201,
+    ),
+    ("POST", "/v1/subjects/{subject_id}/holds/{hold_id}/lift"): (
+        lambda w: Call(f"/v1/subjects/{_held_subject(w)}/lift", {"reason": "case closed"}),
+        200,
+    ),
+    ("POST", "/v1/subjects/{subject_id}/erasure"): (
+        lambda w: Call(f"/v1/subjects/{_subject(w)}/erasure", {"reason": "erasure request"}),
+        200,
+    ),
 }
+
+
+def _subject(w: World) -> str:
+    """A fresh data subject (each attempt acts on its own)."""
+    body = {"reference": f"EMP-{_n()}", "kind": "employee", "fields": {"name": "An Employee"}}
+    response = w.api.post("/v1/subjects", "admin", body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["subject_id"])
+
+
+def _held_subject(w: World) -> str:
+    """``{subject_id}/holds/{hold_id}`` of a fresh subject under a fresh hold."""
+    subject_id = _subject(w)
+    response = w.api.post(f"/v1/subjects/{subject_id}/holds", "compliance", {"reason": "AML"})
+    assert response.status_code == 201, response.text
+    return f"{subject_id}/holds/{response.json()['hold_id']}"
 
 
 def _app_v1_routes() -> set[tuple[str, str]]:

@@ -100,6 +100,12 @@ OPERATION_ROLES: dict[str, str | None] = {
     "GET /v1/audit/checkpoints": "compliance",
     "GET /v1/audit/events/{position}/proof": "auditor",
     "GET /v1/audit/consistency": "auditor",
+    "POST /v1/subjects": "poster",
+    "GET /v1/subjects/{subject_id}": "auditor",
+    "POST /v1/subjects/{subject_id}/details": "admin",
+    "POST /v1/subjects/{subject_id}/holds": "compliance",
+    "POST /v1/subjects/{subject_id}/holds/{hold_id}/lift": "compliance",
+    "POST /v1/subjects/{subject_id}/erasure": "admin",
     "GET /health/live": None,
     "GET /health/ready": None,
     "GET /metrics": None,
@@ -197,8 +203,23 @@ class Target:
         if "{position}" in path:
             self.api.checkpoint()
             return {"position": "1"}
+        if "{subject_id}" in path:
+            return self.subject(held="{hold_id}" in path)
         assert "{" not in path, f"no known values for the path parameters of {label}"
         return {}
+
+    def subject(self, *, held: bool) -> dict[str, str]:
+        """A fresh data subject (and, if ``held``, a fresh legal hold on it)."""
+        body = {"reference": f"FZ-{next(_unique)}", "kind": "payee", "fields": {"name": "Payee"}}
+        response = self.api.post("/v1/subjects", "admin", body)
+        assert response.status_code == 201, response.text
+        found = {"subject_id": str(response.json()["subject_id"])}
+        if held:
+            path = f"/v1/subjects/{found['subject_id']}/holds"
+            response = self.api.post(path, "compliance", {"reason": "AML retention"})
+            assert response.status_code == 201, response.text
+            found["hold_id"] = str(response.json()["hold_id"])
+        return found
 
 
 def _build_target(url: str) -> Iterator[Target]:
@@ -357,6 +378,20 @@ def _known_good(
         "GET /v1/audit/checkpoints": (None, None, 200),
         "GET /v1/audit/events/{position}/proof": (None, None, 200),
         "GET /v1/audit/consistency": ({"old_size": 1, "new_size": 2}, None, 200),
+        "POST /v1/subjects": (
+            None,
+            {
+                "reference": f"FZ-known-{n}",
+                "kind": "customer",
+                "fields": {"name": "A Customer", "email": "customer@example.org"},
+            },
+            201,
+        ),
+        "GET /v1/subjects/{subject_id}": (None, None, 200),
+        "POST /v1/subjects/{subject_id}/details": (None, {"fields": {"phone": "+1 555 0100"}}, 200),
+        "POST /v1/subjects/{subject_id}/holds": (None, {**reason, "until": "2199-12-31"}, 201),
+        "POST /v1/subjects/{subject_id}/holds/{hold_id}/lift": (None, reason, 200),
+        "POST /v1/subjects/{subject_id}/erasure": (None, reason, 200),
         "GET /health/live": (None, None, 200),
         "GET /health/ready": (None, None, 200),
         "GET /metrics": (None, None, 200),
