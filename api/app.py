@@ -8,6 +8,7 @@ the event loop never blocks. Responses are serialised with orjson.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -34,6 +35,15 @@ from domain.errors import DomainError
 
 LOGGER = logging.getLogger("backoffice.api")
 API_VERSION = "1.0.0"
+ROUTERS = (
+    "routes_ledger",
+    "routes_access",
+    "routes_audit",
+    "routes_ops",
+    "routes_subjects",
+    "routes_settlements",
+)
+"""The API's routers (modules in api/ with a ``router``), in the order of the docs."""
 
 
 def create_app(settings: ApiSettings | None = None, *, system: System | None = None) -> FastAPI:
@@ -70,10 +80,8 @@ def create_app(settings: ApiSettings | None = None, *, system: System | None = N
         # OpenTelemetry hooks would cost a check per request for nothing.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
-    from api import routes_access, routes_audit, routes_ledger, routes_ops, routes_subjects
-
-    for module in (routes_ledger, routes_access, routes_audit, routes_ops, routes_subjects):
-        app.include_router(module.router)
+    for name in ROUTERS:
+        app.include_router(importlib.import_module(f"api.{name}").router)
     install_error_handlers(app)
     app.add_middleware(RequestPlumbing, metrics=metrics, body_bytes_max=settings.body_bytes_max)
     return app

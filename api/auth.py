@@ -31,6 +31,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "entries:approve": ("approver",),  # post or void a pending entry
     "entries:reverse": ("poster", "approver"),
     "audit:read": ("auditor", "compliance"),
+    "settlements:write": ("poster",),  # obligations, instructions, confirmations
+    "settlements:approve": ("approver",),  # settle, fail, reschedule, cancel an instruction
+    "settlements:read": READERS,
     # Data subjects (api/routes_subjects.py): finance systems register payees
     # (poster) but cannot read personal data back.
     "subjects:write": ("admin", "poster"),

@@ -619,6 +619,9 @@ cli_subjects.register(app)
 from backoffice import cli_audit  # noqa: E402
 
 cli_audit.register(app)
+from backoffice import cli_settlements  # noqa: E402
+
+cli_settlements.register(app)
 
 
 def main() -> None:

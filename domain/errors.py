@@ -352,3 +352,82 @@ class ScreeningNotPending(DomainError):
 
     code = "screening_not_pending"
     http_status = 409
+
+
+# --- payments and receipts (domain/payments.py, domain/receipts.py) -------------
+
+
+class InvalidAccountIdentifier(InvalidInput):
+    """A payee's IBAN, account number or bank code is malformed; the message
+    names the field (``payee_account.iban``) and the rule broken, never the value."""
+
+    code = "invalid_account_identifier"
+
+
+class UnknownPayment(DomainError):
+    code = "unknown_payment"
+    http_status = 404
+
+
+class PaymentAlreadyRequested(DomainError):
+    code = "payment_already_requested"
+    http_status = 409
+
+
+class InvalidPaymentTransition(DomainError):
+    """The payment's status does not allow this step (approve a settled payment,
+    settle one not submitted, cancel one submitted ...)."""
+
+    code = "invalid_payment_transition"
+    http_status = 409
+
+
+class PaymentHeldForCompliance(DomainError):
+    """Screening found a possible sanctions match; compliance has not cleared it."""
+
+    code = "payment_held_for_compliance"
+    http_status = 409
+
+
+class SelfApprovalRefused(DomainError):
+    """Four eyes: whoever requested or amended a payment does not approve it."""
+
+    code = "self_approval_refused"
+    http_status = 409
+
+
+class DuplicateApproval(DomainError):
+    """Two approvals of one payment come from two distinct approvers."""
+
+    code = "duplicate_approver"
+    http_status = 409
+
+
+class PaymentContentChanged(DomainError):
+    """The approver saw other content (fingerprint) than the payment has now."""
+
+    code = "payment_content_changed"
+    http_status = 409
+
+
+class UnknownReceipt(DomainError):
+    code = "unknown_receipt"
+    http_status = 404
+
+
+class ReceiptAlreadyRecorded(DomainError):
+    code = "receipt_already_recorded"
+    http_status = 409
+
+
+class InvalidReceiptTransition(DomainError):
+    code = "invalid_receipt_transition"
+    http_status = 409
+
+
+class ReceiptHeldForCompliance(DomainError):
+    """Screening found a possible sanctions match on the payer; compliance has not
+    cleared it, so the receipt is not posted."""
+
+    code = "receipt_held_for_compliance"
+    http_status = 409

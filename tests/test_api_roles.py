@@ -47,6 +47,9 @@ PERMISSION_ROLES: dict[str, frozenset[str]] = {
     "subjects:read": frozenset({"admin", "compliance", "auditor"}),
     "subjects:hold": frozenset({"compliance"}),
     "subjects:erase": frozenset({"admin"}),
+    "settlements:write": frozenset({"poster"}),
+    "settlements:approve": frozenset({"approver"}),
+    "settlements:read": frozenset(ROLES),
 }
 
 # The permission each /v1 endpoint requires.
@@ -82,6 +85,16 @@ ENDPOINT_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/v1/subjects/{subject_id}/holds"): "subjects:hold",
     ("POST", "/v1/subjects/{subject_id}/holds/{hold_id}/lift"): "subjects:hold",
     ("POST", "/v1/subjects/{subject_id}/erasure"): "subjects:erase",
+    ("POST", "/v1/obligations"): "settlements:write",
+    ("GET", "/v1/obligations/{obligation_id}"): "settlements:read",
+    ("POST", "/v1/obligations/{obligation_id}/cancel"): "settlements:write",
+    ("POST", "/v1/settlements"): "settlements:write",
+    ("GET", "/v1/settlements/{instruction_id}"): "settlements:read",
+    ("POST", "/v1/settlements/{instruction_id}/confirmation"): "settlements:write",
+    ("POST", "/v1/settlements/{instruction_id}/settle"): "settlements:approve",
+    ("POST", "/v1/settlements/{instruction_id}/fail"): "settlements:approve",
+    ("POST", "/v1/settlements/{instruction_id}/reschedule"): "settlements:approve",
+    ("POST", "/v1/settlements/{instruction_id}/cancel"): "settlements:approve",
 }
 
 _unique = itertools.count(1)
@@ -283,6 +296,72 @@ ENDPOINT_CALLS: dict[tuple[str, str], tuple[Prepare, int]] = {
         lambda w: Call("/v1/audit/consistency", params={"old_size": "1", "new_size": "2"}),
         200,
     ),
+    ("POST", "/v1/obligations"): (
+        lambda w: Call(
+            "/v1/obligations",
+            {
+                "counterparty": "CP-2",
+                "direction": "payable",
+                "amount": "4.00",
+                "asset": "USD",
+                "due_date": SETTLEMENT_DATE,
+                "reference": f"bill-{_n()}",
+                "account": w.account(),
+            },
+        ),
+        201,
+    ),
+    ("GET", "/v1/obligations/{obligation_id}"): (
+        lambda w: Call(f"/v1/obligations/{_obligation(w)}"),
+        200,
+    ),
+    ("POST", "/v1/obligations/{obligation_id}/cancel"): (
+        lambda w: Call(f"/v1/obligations/{_obligation(w)}/cancel", {"reason": "disputed"}),
+        200,
+    ),
+    ("POST", "/v1/settlements"): (
+        lambda w: Call(
+            "/v1/settlements",
+            {
+                "counterparty": "CP-1",
+                "asset": "USD",
+                "value_date": SETTLEMENT_DATE,
+                "cash_account": "Assets:Bank",
+                "obligation_ids": [_obligation(w)],
+            },
+        ),
+        201,
+    ),
+    ("GET", "/v1/settlements/{instruction_id}"): (
+        lambda w: Call(f"/v1/settlements/{_instruction(w)}"),
+        200,
+    ),
+    ("POST", "/v1/settlements/{instruction_id}/confirmation"): (
+        lambda w: Call(
+            f"/v1/settlements/{_instruction(w)}/confirmation",
+            {"amount": "10.00", "direction": "we_receive", "value_date": SETTLEMENT_DATE},
+        ),
+        200,
+    ),
+    ("POST", "/v1/settlements/{instruction_id}/settle"): (
+        lambda w: Call(f"/v1/settlements/{_instruction(w, confirmed=True)}/settle"),
+        200,
+    ),
+    ("POST", "/v1/settlements/{instruction_id}/fail"): (
+        lambda w: Call(f"/v1/settlements/{_instruction(w)}/fail", {"reason": "no funds"}),
+        200,
+    ),
+    ("POST", "/v1/settlements/{instruction_id}/reschedule"): (
+        lambda w: Call(
+            f"/v1/settlements/{_instruction(w, failed=True)}/reschedule",
+            {"value_date": "2026-02-02"},
+        ),
+        200,
+    ),
+    ("POST", "/v1/settlements/{instruction_id}/cancel"): (
+        lambda w: Call(f"/v1/settlements/{_instruction(w)}/cancel", {"reason": "withdrawn"}),
+        200,
+    ),
     ("POST", "/v1/subjects"): (
         lambda w: Call(
             "/v1/subjects",
@@ -310,6 +389,48 @@ ENDPOINT_CALLS: dict[tuple[str, str], tuple[Prepare, int]] = {
         200,
     ),
 }
+
+
+SETTLEMENT_DATE = "2026-01-31"
+
+
+def _obligation(w: World) -> str:
+    """A fresh open receivable obligation of 10.00 USD from counterparty CP-1."""
+    body = {
+        "counterparty": "CP-1",
+        "direction": "receivable",
+        "amount": "10.00",
+        "asset": "USD",
+        "due_date": SETTLEMENT_DATE,
+        "reference": f"inv-{_n()}",
+        "account": w.account(),
+    }
+    response = w.api.post("/v1/obligations", "poster", body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _instruction(w: World, *, confirmed: bool = False, failed: bool = False) -> str:
+    body = {
+        "counterparty": "CP-1",
+        "asset": "USD",
+        "value_date": SETTLEMENT_DATE,
+        "cash_account": "Assets:Bank",
+        "obligation_ids": [_obligation(w)],
+    }
+    response = w.api.post("/v1/settlements", "poster", body)
+    assert response.status_code == 201, response.text
+    instruction = str(response.json()["id"])
+    if confirmed:
+        confirmation = {"amount": "10.00", "direction": "we_receive", "value_date": SETTLEMENT_DATE}
+        answer = w.api.post(f"/v1/settlements/{instruction}/confirmation", "poster", confirmation)
+        assert answer.status_code == 200, answer.text
+    if failed:
+        answer = w.api.post(
+            f"/v1/settlements/{instruction}/fail", "approver", {"reason": "no funds"}
+        )
+        assert answer.status_code == 200, answer.text
+    return instruction
 
 
 def _subject(w: World) -> str:
