@@ -13,6 +13,11 @@ local server), in throwaway schemas dropped afterwards:
 
 Prints JSON and writes ``bench/results/latest.json``. These machines are
 shared and noisy: read the ratios, not single absolute times.
+
+Generating a million entries takes a while; ``--reuse-schema NAME`` keeps the
+log in schema NAME between runs (generated there on the first run, or when
+it holds a different number of entries; never dropped), and
+``--skip-posting`` leaves out step 1.
 """
 
 from __future__ import annotations
@@ -30,14 +35,18 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from eventsourcing.utils import get_topic
 
 from backoffice.settings import parse_database_url, prepare_database
 from bench.generate import ACCOUNTS, generate
 from bench.posting import measure_group_commit, measure_raw_inserts
 from bench.raw_read import measure_raw_read
+from domain.journal import JournalEntry
 from projections.runner import ProjectionService
+from replay.log_reader import POSTGRES_EVENTS_TABLE
 from replay.rebuild import rebuild
 
+ENTRY_POSTED_TOPIC = get_topic(JournalEntry.JournalEntryPosted)
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -55,7 +64,30 @@ def _drop(url: str) -> None:
 
     database = parse_database_url(url)
     with psycopg.connect(**postgres_connect_kwargs(database), autocommit=True) as conn:  # type: ignore[arg-type]
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(database.schema)))
+        conn.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(database.schema))
+        )
+
+
+def _generated_entries(url: str) -> int:
+    """Journal entries in the log at ``url`` (0 when it has no log yet)."""
+    import psycopg
+    from psycopg import sql
+
+    from backoffice.settings import postgres_connect_kwargs
+
+    database = parse_database_url(url)
+    table = sql.Identifier(database.schema, POSTGRES_EVENTS_TABLE)
+    with psycopg.connect(**postgres_connect_kwargs(database), autocommit=True) as conn:  # type: ignore[arg-type]
+        if conn.execute(
+            "SELECT to_regclass(%s)", (f"{database.schema}.{POSTGRES_EVENTS_TABLE}",)
+        ).fetchone() == (None,):
+            return 0
+        row = conn.execute(
+            sql.SQL("SELECT count(*) FROM {} WHERE topic = %s").format(table), (ENTRY_POSTED_TOPIC,)
+        ).fetchone()
+    # One entry of the log is the template generate() posts through the application.
+    return int(row[0]) - 1 if row else 0
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:
@@ -97,21 +129,41 @@ def measure_as_of(url: str, samples: int, seed: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default=os.environ.get("BACKOFFICE_BENCH_DATABASE_URL")
-                        or os.environ.get("BACKOFFICE_TEST_DATABASE_URL") or DEFAULT_URL)
-    parser.add_argument("--events", type=int, default=1_000_000, help="log size for rebuild and queries")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("BACKOFFICE_BENCH_DATABASE_URL")
+        or os.environ.get("BACKOFFICE_TEST_DATABASE_URL")
+        or DEFAULT_URL,
+    )
+    parser.add_argument(
+        "--events", type=int, default=1_000_000, help="log size for rebuild and queries"
+    )
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--entries-per-client", type=int, default=200)
     parser.add_argument("--query-samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=None, help="default: random, printed")
+    parser.add_argument(
+        "--reuse-schema",
+        metavar="NAME",
+        help="keep the generated log in schema NAME and reuse it on later runs with the same "
+        "--events (generated when missing or of another size; never dropped: drop it yourself)",
+    )
+    parser.add_argument(
+        "--skip-posting", action="store_true", help="leave out the posting benchmark (step 1)"
+    )
     args = parser.parse_args(argv)
     if not args.url.startswith("postgres"):
         parser.error("the benchmarks run on PostgreSQL: pass --url postgresql://...")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
-    print(f"bench: seed={seed} url={parse_database_url(args.url).display}", file=sys.stderr, flush=True)
+    print(
+        f"bench: seed={seed} url={parse_database_url(args.url).display}",
+        file=sys.stderr,
+        flush=True,
+    )
     tag = uuid.uuid4().hex[:8]
     posting_url = _schema_url(args.url, f"bench_post_{tag}")
-    log_url = _schema_url(args.url, f"bench_log_{tag}")
+    log_url = _schema_url(args.url, args.reuse_schema or f"bench_log_{tag}")
+    throwaway = [posting_url] if args.reuse_schema else [posting_url, log_url]
     results: dict[str, Any] = {
         "recorded_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "seed": seed,
@@ -120,17 +172,29 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for url in (posting_url, log_url):
             prepare_database(parse_database_url(url))
-        print("bench: posting through the group committer ...", file=sys.stderr, flush=True)
-        posting = measure_group_commit(posting_url, args.clients, args.entries_per_client)
-        raw_insert = measure_raw_inserts(posting_url, posting["entries"])
-        results["posting"] = posting | {
-            "raw_insert_reference": raw_insert,
-            "ratio_to_raw_insert": round(posting["entries_per_s"] / raw_insert["rows_per_s"], 3),
-        }
-        print(f"bench: generating {args.events} entries ...", file=sys.stderr, flush=True)
-        started = time.perf_counter()
-        generate(log_url, args.events, seed)
-        results["generate_seconds"] = round(time.perf_counter() - started, 1)
+        if not args.skip_posting:
+            print("bench: posting through the group committer ...", file=sys.stderr, flush=True)
+            posting = measure_group_commit(posting_url, args.clients, args.entries_per_client)
+            raw_insert = measure_raw_inserts(posting_url, posting["entries"])
+            results["posting"] = posting | {
+                "raw_insert_reference": raw_insert,
+                "ratio_to_raw_insert": round(
+                    posting["entries_per_s"] / raw_insert["rows_per_s"], 3
+                ),
+            }
+        if args.reuse_schema and _generated_entries(log_url) == args.events:
+            print(
+                f"bench: reusing the log in schema {args.reuse_schema}", file=sys.stderr, flush=True
+            )
+            results["log_reused_from_schema"] = args.reuse_schema
+        else:
+            if args.reuse_schema:
+                _drop(log_url)
+                prepare_database(parse_database_url(log_url))
+            print(f"bench: generating {args.events} entries ...", file=sys.stderr, flush=True)
+            started = time.perf_counter()
+            generate(log_url, args.events, seed)
+            results["generate_seconds"] = round(time.perf_counter() - started, 1)
         print("bench: raw read and rebuild ...", file=sys.stderr, flush=True)
         raw_read = measure_raw_read(log_url)
         stats = rebuild(parse_database_url(log_url))
@@ -145,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: as-of balance queries ...", file=sys.stderr, flush=True)
         results["as_of_balance"] = measure_as_of(log_url, args.query_samples, seed)
     finally:
-        for url in (posting_url, log_url):
+        for url in throwaway:
             _drop(url)
     output = orjson.dumps(results, option=orjson.OPT_INDENT_2)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -168,16 +168,105 @@ def _net_per_asset(postings: list[list[Any]]) -> int:
 
 
 def _entry_posted(state: BalanceState, event: LogEvent) -> None:
-    fields = event.state
-    if "class_version" not in fields:  # a version 1 event read raw
-        upcast_state(event.topic, fields)
-    effective_date = fields["effective_date"]
-    _check_entry(state, event, effective_date)
-    _move(state, event, effective_date, fields["postings"], _POST)
-    state.changes.entries.append(
-        (event.originator_id, event.position, "posted", effective_date, fields["reverses"],
-         None, None, None, None)
-    )  # fmt: skip
+    _entry_poster(state)(event)
+
+
+def _entry_poster(state: BalanceState) -> Callable[[LogEvent], None]:
+    """The JournalEntryPosted handler for one page of a fold (``apply_all``).
+
+    Entries are most of a replay, and most entries are a debit and a credit
+    of the same amount and asset to two accounts: those take a short path,
+    one pass with no per-posting loops or delta lists, and the state's
+    containers are looked up once per page rather than per event (measured:
+    a third of the fold's time). Rows, counters and findings come out exactly
+    as ``_check_entry`` and ``_move`` make them, which every other entry takes.
+    The containers are mutated in place by every handler; only
+    ``take_changes`` replaces ``state.changes``, between pages.
+    """
+    changes = state.changes
+    counters = state.counters
+    balance_ids = state.balance_ids
+    daily = changes.daily if state.track_daily else None
+    balances = changes.balances
+    history_append = changes.history.append
+    entries_append = changes.entries.append
+    watched = state.watched_accounts
+    accounts = state.accounts
+    closed_periods = state.closed_periods
+
+    def post(event: LogEvent) -> None:
+        fields = event.state
+        if "class_version" not in fields:  # a version 1 event read raw
+            upcast_state(event.topic, fields)
+        effective_date = fields["effective_date"]
+        postings = fields["postings"]
+        position = event.position
+        short = False
+        if len(postings) == 2:
+            (account0, direction0, amount0, asset0), (account1, direction1, amount1, asset1) = (
+                postings
+            )
+            debit0 = direction0 == "debit"
+            short = (
+                asset0 == asset1
+                and account0 != account1
+                and amount0 == amount1
+                and debit0 != (direction1 == "debit")
+            )
+        if not short:
+            _check_entry(state, event, effective_date)
+            _move(state, event, effective_date, postings, _POST)
+        else:
+            if closed_periods and period_of(effective_date) in closed_periods:
+                state.find(
+                    "closed_period",
+                    position,
+                    f"entry {event.originator_id} dated {effective_date} in closed period",
+                )
+            for key, d0, d1 in (
+                ((account0, asset0), amount0, 0), ((account1, asset1), 0, amount1)
+            ) if debit0 else (
+                ((account0, asset0), 0, amount0), ((account1, asset1), amount1, 0)
+            ):  # fmt: skip
+                totals = counters.get(key)
+                if totals is None:
+                    totals = counters[key] = [0, 0, 0, 0]
+                    balance_ids[key] = len(balance_ids) + 1
+                totals[0] = t0 = totals[0] + d0
+                totals[1] = t1 = totals[1] + d1
+                balance_id = balance_ids[key]
+                history_append(
+                    (
+                        balance_id,
+                        position,
+                        effective_date,
+                        d0,
+                        d1,
+                        0,
+                        0,
+                        t0,
+                        t1,
+                        totals[2],
+                        totals[3],
+                    )
+                )
+                if daily is not None:
+                    day = daily.get((balance_id, effective_date))
+                    if day is None:
+                        daily[(balance_id, effective_date)] = [d0, d1, 0, 0]
+                    else:
+                        day[0] += d0
+                        day[1] += d1
+                balances[key] = position
+                account = key[0]
+                if account in watched or account not in accounts:
+                    _check_account(state, position, account, key[1])
+        entries_append(
+            (event.originator_id, position, "posted", effective_date, fields["reverses"],
+             None, None, None, None)
+        )  # fmt: skip
+
+    return post
 
 
 def _pending_recorded(state: BalanceState, event: LogEvent) -> None:
@@ -246,7 +335,9 @@ def _account_opened(state: BalanceState, event: LogEvent) -> None:
 def _account_closed(state: BalanceState, event: LogEvent) -> None:
     code = state.account_codes.get(event.originator_id)
     if code is None:
-        state.find("known_account", event.position, f"unopened account {event.originator_id} closed")
+        state.find(
+            "known_account", event.position, f"unopened account {event.originator_id} closed"
+        )
         return
     state.accounts[code].closed_position = event.position
     state.watched_accounts.add(code)
@@ -304,10 +395,13 @@ def apply(state: BalanceState, event: LogEvent) -> None:
 def apply_all(state: BalanceState, events: list[LogEvent]) -> None:
     """``apply`` for a page of events (the loop is inlined: replays run it millions of times)."""
     handlers = _HANDLERS
+    post_entry = _entry_poster(state)
     for event in events:
         assert event.position > state.position, "events are folded in log order, once"
         handler = handlers.get(event.topic)
-        if handler is not None:
+        if handler is _entry_posted:
+            post_entry(event)
+        elif handler is not None:
             handler(state, event)
         state.position = event.position
 

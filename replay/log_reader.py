@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import gc
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from typing import Any, NamedTuple
 
 import orjson
@@ -151,8 +152,13 @@ class LogReader:
         slower on a freshly loaded log), while ``> after ORDER BY .. LIMIT``
         alone always walks the index.
         """
+        return decode_rows(self._fetch_rows(after, page_size, up_to))
+
+    def _fetch_rows(self, after: int, page_size: int, up_to: int | None) -> list[tuple[Any, ...]]:
+        """The rows of ``read_page``, with ``state`` still the stored bytes."""
         assert 0 < page_size <= PAGE_SIZE_MAX, f"page_size must be 1..{PAGE_SIZE_MAX}"
         params = (after, page_size)
+        rows: list[tuple[Any, ...]]
         if self.database.backend == "sqlite":
             sql = (
                 f"SELECT rowid, {_SQLITE_ID}, originator_version, topic, state "
@@ -170,23 +176,63 @@ class LogReader:
                 rows = cursor.execute(sql, params).fetchall()
         if up_to is not None and rows and rows[-1][0] > up_to:
             rows = [row for row in rows if row[0] <= up_to]
-        loads = orjson.loads
-        return [
-            LogEvent(position, originator_id, version, topic, loads(state))
-            for position, originator_id, version, topic, state in rows
-        ]
+        return rows
 
     def pages(
         self, after: int = 0, page_size: int = PAGE_SIZE_DEFAULT, up_to: int | None = None
     ) -> Iterator[list[LogEvent]]:
         """Successive non-empty pages from ``after`` to ``up_to`` (or the head)."""
+        for rows in self._row_pages(after, page_size, up_to):
+            yield decode_rows(rows)
+
+    def pages_ahead(
+        self, after: int = 0, page_size: int = PAGE_SIZE_DEFAULT, up_to: int | None = None
+    ) -> Iterator[list[LogEvent]]:
+        """``pages``, with the next page fetched by a thread while the caller
+        works on this one (decoding stays in the caller's thread).
+
+        The fetch mostly waits on the database, which works meanwhile; the
+        thread holds the GIL only to take the rows off the socket, so a
+        CPU-bound caller is not slowed the way a thread that also decodes
+        would slow it. The connection belongs to the thread until the
+        iterator is exhausted or closed.
+        """
+        if not self._table_exists():
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="log_reader") as pool:
+            rows_pages = self._row_pages(after, page_size, up_to)
+            ahead = pool.submit(next, rows_pages, None)
+            try:
+                while (rows := ahead.result()) is not None:
+                    ahead = pool.submit(next, rows_pages, None)
+                    yield decode_rows(rows)
+            finally:
+                ahead.cancel()
+                with suppress(BaseException):
+                    ahead.result()  # the connection is free again once the fetch is done
+                rows_pages.close()
+
+    def _row_pages(
+        self, after: int, page_size: int, up_to: int | None
+    ) -> Generator[list[tuple[Any, ...]], None, None]:
         if not self._table_exists():
             return
         while True:
-            page = self.read_page(after, page_size, up_to)
-            if not page:
+            rows = self._fetch_rows(after, page_size, up_to)
+            if not rows:
                 return
-            yield page
-            after = page[-1].position
-            if len(page) < page_size or (up_to is not None and after >= up_to):
+            yield rows
+            after = rows[-1][0]
+            if len(rows) < page_size or (up_to is not None and after >= up_to):
                 return
+
+
+def decode_rows(rows: list[tuple[Any, ...]]) -> list[LogEvent]:
+    """Events of rows (position, originator id, version, topic, stored state)."""
+    loads = orjson.loads
+    # tuple.__new__ is what LogEvent(...) ends in, minus a Python frame per event.
+    new = tuple.__new__
+    return [
+        new(LogEvent, (position, originator_id, version, topic, loads(state)))
+        for position, originator_id, version, topic, state in rows
+    ]

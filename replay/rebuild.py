@@ -81,7 +81,9 @@ def fold_into(
     page_size: int = REBUILD_PAGE_SIZE,
 ) -> tuple[RebuildStats, BalanceState]:
     """Drop and recreate the tables of ``prefix``; fold positions 1..``up_to``
-    (default: the head when the fold starts) into them, committing per page."""
+    (default: the head when the fold starts) into them as a bulk load (see
+    ``BalanceStore.create_tables``): the tables are complete when this returns,
+    and not to be read before."""
     assert 0 < page_size <= PAGE_SIZE_MAX
     store = open_store(database, prefix)
     reader = LogReader(database)
@@ -93,8 +95,14 @@ def fold_into(
             target = reader.head_position() if up_to is None else up_to
             state = BalanceState(track_daily=False)  # finish_bulk sums the days in SQL
             counted = _Counter(progress, target)
-            pages = counted.pages(reader.pages(0, page_size, up_to=target))
-            fold_pages(state, pages, store.write_batch, overlap=overlap_pays(database))
+            # On PostgreSQL the next page is fetched while this one is folded,
+            # and the batches go into the store's bulk COPY streams, which the
+            # server takes in on its own (PostgresBalanceStore.create_tables):
+            # threads that also decode or write beside the fold only contend
+            # for the GIL (measured on 2 cores: 12.8 s against 10.4 s serial).
+            read_pages = reader.pages_ahead if overlap_pays(database) else reader.pages
+            pages = counted.pages(read_pages(0, page_size, up_to=target))
+            fold_pages(state, pages, store.write_batch)
             store.finish_bulk()
             seconds = time.perf_counter() - started
     finally:

@@ -31,7 +31,9 @@ class Log:
         self.events: list[LogEvent] = []
         self._positions = count(1)
 
-    def add(self, topic: str, originator_id: str, state: dict[str, Any], version: int = 1) -> LogEvent:
+    def add(
+        self, topic: str, originator_id: str, state: dict[str, Any], version: int = 1
+    ) -> LogEvent:
         event = LogEvent(next(self._positions), originator_id, version, topic, state)
         self.events.append(event)
         return event
@@ -62,7 +64,9 @@ class Log:
             state.update(class_version=2, reference="", metadata={})
         return self.add(ENTRY_POSTED, entry_id, state)
 
-    def reserve(self, entry_id: str, postings: list[list[Any]], effective_date: str = "2026-03-10") -> None:
+    def reserve(
+        self, entry_id: str, postings: list[list[Any]], effective_date: str = "2026-03-10"
+    ) -> None:
         self.add(
             get_topic(JournalEntry.PendingEntryRecorded),
             entry_id,
@@ -225,7 +229,9 @@ def test_postings_to_unopened_or_closed_accounts_are_findings() -> None:
 def test_events_the_projection_does_not_read_only_move_the_position() -> None:
     log = chart()
     log.add("domain.payments:Payment.PaymentApproved", "p1", {"approver": "x"})
-    log.add(get_topic(AssetDefinition.AssetRegistered), "asset-VBMPX", {"code": "VBMPX", "scale": 3})
+    log.add(
+        get_topic(AssetDefinition.AssetRegistered), "asset-VBMPX", {"code": "VBMPX", "scale": 3}
+    )
     state = folded(log)
     assert state.position == 5
     assert state.counters == {}
@@ -281,3 +287,60 @@ def test_any_log_of_balanced_entries_nets_to_zero_and_batching_never_changes_the
         batches.append(paged.take_changes())
     assert concatenated(batches) == concatenated([whole.take_changes()])
     assert paged.counters == whole.counters
+
+
+two_postings = st.tuples(
+    st.sampled_from(["Assets:Bank", "Equity:Capital", "Expenses:Rent", "Income:Unopened"]),
+    st.sampled_from(["debit", "credit"]),
+    st.integers(0, 500),
+    st.sampled_from(["USD", "USD", "USD", "EUR"]),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(two_postings, two_postings, st.integers(1, 3)), max_size=25),
+    st.sampled_from([None, "2026-03", "2026-04"]),
+    st.booleans(),
+)
+def test_two_posting_entries_fold_alike_on_the_short_path_and_the_general_one(
+    entries: list[tuple[tuple[str, str, int, str], tuple[str, str, int, str], int]],
+    closed: str | None,
+    track_daily: bool,
+) -> None:
+    """Counters, rows and findings (unbalanced, closed period, overdraft, unknown
+    or closed account) do not depend on which path an entry took."""
+    import projections.balances as balances
+
+    log = chart()
+    log.add(get_topic(Account.AccountClosed), "account-Expenses:Rent", {})
+    if closed is not None:
+        log.period(closed, Period.PeriodDefined, 1)
+        log.period(closed, Period.PeriodClosed, 1)
+    for index, (first, second, month) in enumerate(entries):
+        log.post(f"e{index}", [list(first), list(second)], f"2026-0{month}-15")
+
+    def fold() -> tuple[Any, ...]:
+        state = BalanceState(track_daily=track_daily)
+        apply_all(state, log.events)
+        changes = state.take_changes()
+        return (state.counters, state.balance_ids, state.findings, changes.history,
+                changes.daily, changes.balance_rows, changes.entries)  # fmt: skip
+
+    def general_path(state: BalanceState, event: LogEvent) -> None:
+        effective_date = event.state["effective_date"]
+        balances._check_entry(state, event, effective_date)
+        balances._move(state, event, effective_date, event.state["postings"], balances._POST)
+        state.changes.entries.append(
+            (event.originator_id, event.position, "posted", effective_date,
+             event.state["reverses"], None, None, None, None)
+        )  # fmt: skip
+
+    short = fold()
+    handler = balances._HANDLERS[ENTRY_POSTED]
+    try:
+        balances._HANDLERS[ENTRY_POSTED] = general_path
+        general = fold()
+    finally:
+        balances._HANDLERS[ENTRY_POSTED] = handler
+    assert short == general

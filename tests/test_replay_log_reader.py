@@ -24,7 +24,10 @@ def system(database_url: str) -> Iterator[System]:
 
 def post(system: System, count: int, prefix: str = "k") -> None:
     system.app.post_entries(
-        [entry(f"{prefix}{i}", transfer("Assets:Bank", "Equity:Capital", "1.00")) for i in range(count)]
+        [
+            entry(f"{prefix}{i}", transfer("Assets:Bank", "Equity:Capital", "1.00"))
+            for i in range(count)
+        ]
     )
 
 
@@ -74,7 +77,9 @@ def test_gaps_in_postgres_notification_ids_are_stepped_over(postgres_url: str) -
         system.app.open_account(CLERK, "Equity:Capital", "Capital", "equity", ["USD"])
         post(system, 2, "before")
         sequence = f"{system.database.schema}.{POSTGRES_EVENTS_TABLE}_notification_id_seq"
-        with psycopg.connect(**postgres_connect_kwargs(system.database), autocommit=True) as connection:  # type: ignore[arg-type]
+        with psycopg.connect(
+            **postgres_connect_kwargs(system.database), autocommit=True
+        ) as connection:  # type: ignore[arg-type]
             for _ in range(5):
                 connection.execute("SELECT nextval(%s)", (sequence,))
         post(system, 2, "after")
@@ -84,3 +89,15 @@ def test_gaps_in_postgres_notification_ids_are_stepped_over(postgres_url: str) -
         assert positions[-1] - positions[0] + 1 == len(positions) + 5
     finally:
         system.close()
+
+
+def test_reading_ahead_gives_the_same_pages_and_can_stop_early(system: System) -> None:
+    post(system, 7)
+    with LogReader(system.database) as reader:
+        expected = list(reader.pages(1, page_size=2, up_to=8))
+        assert list(reader.pages_ahead(1, page_size=2, up_to=8)) == expected
+        ahead = reader.pages_ahead(0, page_size=2)
+        first = next(ahead)
+        ahead.close()  # the fetch under way finishes; the connection is usable again
+        assert reader.head_position() == head(system.app)
+    assert [event.position for event in first] == [1, 2]

@@ -41,7 +41,9 @@ def busy_ledger(system: System) -> None:
         [entry(f"fund{i}", transfer("Assets:Bank", "Equity:Capital", "100.00"), f"2026-03-{i + 1:02d}")
          for i in range(6)]
     )  # fmt: skip
-    app.post_journal_entry(entry("units", transfer("Assets:Fund", "Equity:Units", "1.250", "VBMPX")))
+    app.post_journal_entry(
+        entry("units", transfer("Assets:Fund", "Equity:Units", "1.250", "VBMPX"))
+    )
     rent = app.post_journal_entry(entry("rent", transfer("Expenses:Rent", "Assets:Bank", "70.00")))
     held = [
         app.post_journal_entry(
@@ -62,7 +64,11 @@ def test_a_rebuild_gives_the_live_tables_to_the_byte(system: System) -> None:
     system.projections.catch_up()
     live = system.projections.store.table_digests()
     reported: list[tuple[int, int]] = []
-    stats = rebuild(system.database, progress=lambda position, target: reported.append((position, target)), page_size=3)
+    stats = rebuild(
+        system.database,
+        progress=lambda position, target: reported.append((position, target)),
+        page_size=3,
+    )
     assert stats.position == head(system.app)
     assert stats.events == head(system.app)
     assert stats.events_per_s > 0
@@ -158,7 +164,12 @@ def test_a_version_1_entry_is_folded_and_read_back_with_empty_reference_and_meta
     store_raw_entry(
         system,
         "legacy-capital",
-        {"postings": [["Assets:Bank", "debit", 4_200, "USD"], ["Equity:Capital", "credit", 4_200, "USD"]]},
+        {
+            "postings": [
+                ["Assets:Bank", "debit", 4_200, "USD"],
+                ["Equity:Capital", "credit", 4_200, "USD"],
+            ]
+        },
     )
     entry_id = entry_id_for_key("legacy-capital")
     loaded = system.app.get_entry(entry_id)
@@ -185,3 +196,29 @@ def test_the_verify_report_reads_as_one_line_per_table(system: System) -> None:
     lines = verify(system.database).summary_lines()
     assert lines[0] == f"balances at log position {head(system.app)}:"
     assert len(lines) == 2 + 8 and all(line.endswith("same") for line in lines[1:-1])
+
+
+def test_a_rebuild_that_fails_midway_leaves_the_live_projection_and_the_next_rebuild_works(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import projections.pipeline as pipeline
+
+    busy_ledger(system)
+    system.projections.catch_up()
+    live = system.projections.store.table_digests()
+    folded_pages: list[int] = []
+    fold_page = pipeline.apply_all
+
+    def fail_on_third_page(state: Any, events: Any) -> None:
+        folded_pages.append(len(events))
+        if len(folded_pages) == 3:
+            raise RuntimeError("disk on fire")
+        fold_page(state, events)
+
+    monkeypatch.setattr(pipeline, "apply_all", fail_on_third_page)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        rebuild(system.database, page_size=3)
+    monkeypatch.setattr(pipeline, "apply_all", fold_page)
+    assert system.projections.store.table_digests() == live
+    rebuild(system.database, page_size=3)
+    assert system.projections.store.table_digests() == live
