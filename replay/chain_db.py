@@ -6,7 +6,9 @@ and nothing else.
 
 from __future__ import annotations
 
+import queue
 import sqlite3
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +17,10 @@ from replay.audit_verify import ChainVerifier, VerifyReport
 from replay.checkpoint_note import Checkpoint, parse
 
 PAGE_SIZE = 10_000
+# Verification reads bigger pages, fetched ahead by a thread while the
+# previous page is hashed (the wait for the server releases the GIL).
+VERIFY_PAGE_SIZE = 50_000
+PAGES_AHEAD = 2
 
 
 def table_names(database: Database) -> tuple[str, str, str]:
@@ -72,7 +78,10 @@ class ChainReader:
         return bytes(rows[0][0]) if rows else None
 
     def chain_position_of(self, notification_id: int) -> int | None:
-        rows = self._rows(f"SELECT position FROM {self.chain} WHERE notification_id = {self.mark}", (notification_id,))
+        rows = self._rows(
+            f"SELECT position FROM {self.chain} WHERE notification_id = {self.mark}",
+            (notification_id,),
+        )
         return int(rows[0][0]) if rows else None
 
     def leaf_hashes(self, after: int, up_to: int) -> Iterator[bytes]:
@@ -128,6 +137,99 @@ class ChainReader:
                 yield int(row[0]), int(row[1]), _bytes(row[2]), _bytes(row[3]), event
             after = int(rows[-1][0])
 
+    def verification_pages(
+        self,
+    ) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...] | None]]]:
+        """Pages for ``ChainVerifier.feed_page`` in position order: chain rows (position,
+        log id, leaf hash, link) and, for each, its event (log id, topic, originator id
+        as canonical text, version, state) or None where the event is missing.
+
+        PostgreSQL only (its column types guarantee the values ``walk`` would give).
+        Each page reads the chain rows, then as many events from the page's first log id
+        on: when their ids are exactly the ones the chain names, in the same order (an
+        intact log), they pair up without a join; otherwise the page is read again with
+        the join ``walk`` uses. Pages are fetched one ahead by a thread,
+        while the previous one is hashed (waiting for the server releases the GIL).
+        """
+        assert not self.sqlite, "SQLite: verify with walk()"
+        select_chain = (
+            f"SELECT position, notification_id, leaf_hash, link FROM {self.chain} "
+            f"WHERE position > %s ORDER BY position LIMIT {VERIFY_PAGE_SIZE}"
+        )
+        event_columns = (
+            "e.notification_id, e.topic, e.originator_id::text, e.originator_version, e.state"
+        )
+        select_events = (
+            f"SELECT {event_columns} FROM {self.events} e "
+            f"WHERE e.notification_id >= %s ORDER BY e.notification_id LIMIT %s"
+        )
+        select_joined = (
+            f"SELECT c.position, c.notification_id, c.leaf_hash, c.link, {event_columns} "
+            f"FROM {self.chain} c LEFT JOIN {self.events} e ON e.notification_id = c.notification_id "
+            f"WHERE c.position > %s ORDER BY c.position LIMIT {VERIFY_PAGE_SIZE}"
+        )
+        Page = tuple[list[tuple[Any, ...]], list[tuple[Any, ...] | None]]
+        pages: queue.Queue[Page | BaseException | None] = queue.Queue(PAGES_AHEAD)
+        stop = threading.Event()
+
+        def put(item: Page | BaseException | None) -> bool:
+            while not stop.is_set():
+                try:
+                    pages.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def read_page(cursor: Any, after: int) -> Page:
+            chain_rows = cursor.execute(select_chain, (after,)).fetchall()
+            if not chain_rows:
+                return chain_rows, []
+            # The events from the page's first log id on, as many as the page has rows:
+            # when their ids are the chain's, in order, each row's event is the one named.
+            events = cursor.execute(select_events, (chain_rows[0][1], len(chain_rows))).fetchall()
+            if [row[0] for row in events] == [row[1] for row in chain_rows]:
+                return chain_rows, events
+            joined = cursor.execute(select_joined, (after,)).fetchall()
+            return (
+                [row[:4] for row in joined],
+                [None if row[4] is None else row[4:] for row in joined],
+            )
+
+        def produce() -> None:
+            try:
+                after = 0
+                with self.connection.cursor(binary=True) as cursor:
+                    # Parallel workers only compete with the hashing for the CPUs.
+                    cursor.execute("SET max_parallel_workers_per_gather = 0")
+                    try:
+                        while not stop.is_set():
+                            page = read_page(cursor, after)
+                            if not page[0]:
+                                break
+                            after = page[0][-1][0]
+                            if not put(page):
+                                return
+                    finally:
+                        cursor.execute("RESET max_parallel_workers_per_gather")
+                put(None)
+            except BaseException as error:  # handed to the consumer, raised there
+                put(error)
+
+        producer = threading.Thread(target=produce, name="chain-verify-reader", daemon=True)
+        producer.start()
+        try:
+            while True:
+                item = pages.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            producer.join()
+
     def unchained_event_ids(self, limit: int = 10) -> list[int]:
         rows = self._rows(
             f"SELECT e.{self._event_id} FROM {self.events} e LEFT JOIN {self.chain} c "
@@ -168,8 +270,12 @@ def verify_chain(
     """Recompute the whole chain and check every checkpoint (stored and given)."""
     verifier = ChainVerifier(public_keys)
     with ChainReader(database) as reader:
-        for position, notification_id, leaf, link, event in reader.walk():
-            verifier.feed(position, notification_id, leaf, link, event)
+        if reader.sqlite:
+            for position, notification_id, leaf, link, event in reader.walk():
+                verifier.feed(position, notification_id, leaf, link, event)
+        else:
+            for chain_rows, events in reader.verification_pages():
+                verifier.feed_page(chain_rows, events, canonical_ids=True)  # uuid::text
         for notification_id in reader.unchained_event_ids():
             verifier.unchained_event(notification_id)
         stored = reader.checkpoints()
