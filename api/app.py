@@ -42,6 +42,10 @@ ROUTERS = (
     "routes_ops",
     "routes_subjects",
     "routes_settlements",
+    "routes_sanctions",
+    "routes_bank",
+    "routes_payments",
+    "routes_reports",
 )
 """The API's routers (modules in api/ with a ``router``), in the order of the docs."""
 

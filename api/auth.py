@@ -40,6 +40,26 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "subjects:read": ("admin", "compliance", "auditor"),
     "subjects:hold": ("compliance",),
     "subjects:erase": ("admin",),
+    # Sanctions (api/routes_sanctions.py): compliance screens and decides.
+    "sanctions:load": ("compliance", "admin"),
+    "sanctions:read": ("compliance", "auditor"),
+    "sanctions:screen": ("compliance",),
+    "sanctions:decide": ("compliance",),
+    # Bank statements and reconciliation (api/routes_bank.py).
+    "bank:write": ("poster", "approver"),  # import statements
+    "bank:read": READERS,
+    "bank:match": ("approver",),  # run matching, match and unmatch by hand
+    # Payments and receipts (api/routes_payments.py): four eyes, the admin never approves.
+    "payments:request": ("poster",),  # request, amend, screen again
+    "payments:approve": ("approver",),
+    "payments:operate": ("poster", "approver"),  # submit, settle, fail, return
+    "payments:cancel": ("poster", "approver"),
+    "payments:read": READERS,
+    "receipts:write": ("poster",),  # record, post once cleared
+    "receipts:read": READERS,
+    # Reports (api/routes_reports.py): every read is recorded as an access.
+    "reports:read": ("compliance", "auditor"),
+    "reports:file": ("compliance",),
 }
 
 

@@ -8,23 +8,30 @@ differences; 2 the input or command was refused (the message says why);
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from backoffice.settings import DatabaseUnavailable, SettingsError
+from backoffice.cli_common import (
+    EXIT_DIFFERENCES,
+    EXIT_REFUSED,
+    EXIT_UNAVAILABLE,
+    ActorOption,
+    DatabaseOption,
+    _context,
+    _system,
+    console,
+    errors,
+)
+from backoffice.settings import SettingsError
 from domain.errors import DomainError
 
 app = typer.Typer(
@@ -34,58 +41,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Account codes such as "Assets:Bank:EUR" must print as written: no emoji
-# shortcodes, no highlighting; data cells are escaped against markup.
-console = Console(emoji=False, highlight=False)
-errors = Console(stderr=True, emoji=False, highlight=False)
-
-EXIT_DIFFERENCES = 1
-EXIT_REFUSED = 2
-EXIT_UNAVAILABLE = 3
 POST_FILE_BYTES_MAX = 64 * 1024 * 1024
 POST_BATCH_SIZE = 512
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database",
-        envvar="BACKOFFICE_DATABASE_URL",
-        help="sqlite:///path or postgresql://user@host:port/db?schema=name",
-    ),
-]
-ActorOption = Annotated[
-    str | None,
-    typer.Option("--actor", envvar="BACKOFFICE_ACTOR", help="Who is acting (recorded in events)."),
-]
-
-
-def _actor(actor: str | None) -> str:
-    return actor or f"cli:{getpass.getuser()}"
-
-
-@contextmanager
-def _system(database: str | None) -> Iterator[Any]:
-    from backoffice.container import build_system
-
-    try:
-        built = build_system(database)
-    except (SettingsError, DatabaseUnavailable) as error:
-        errors.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(EXIT_UNAVAILABLE) from None
-    try:
-        yield built
-    except DomainError as refusal:
-        errors.print(f"[red]refused ({refusal.code}):[/red] {refusal.message}")
-        raise typer.Exit(EXIT_REFUSED) from None
-    finally:
-        built.close()
-
-
-def _context(actor: str | None) -> Any:
-    from domain.commands import Context
-
-    return Context(actor=_actor(actor), correlation_id=f"cli-{uuid.uuid4()}")
-
 
 @app.command()
 def demo(
@@ -622,6 +579,18 @@ cli_audit.register(app)
 from backoffice import cli_settlements  # noqa: E402
 
 cli_settlements.register(app)
+from backoffice import cli_bank  # noqa: E402
+
+cli_bank.register(app)
+from backoffice import cli_sanctions  # noqa: E402
+
+cli_sanctions.register(app)
+from backoffice import cli_payments  # noqa: E402
+
+cli_payments.register(app)
+from backoffice import cli_reports  # noqa: E402
+
+cli_reports.register(app)
 
 
 def main() -> None:

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-# backoffice.cli imports this module at its end, when these names exist.
-from backoffice.cli import EXIT_REFUSED, DatabaseOption, _system, console, errors
+from backoffice.cli_common import EXIT_REFUSED, DatabaseOption, _system, console, errors
 from backoffice.settings import SettingsError
 
 

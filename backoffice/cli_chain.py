@@ -10,8 +10,7 @@ import orjson
 import typer
 from rich.markup import escape
 
-# backoffice.cli imports this module at its end, when these names exist.
-from backoffice.cli import (
+from backoffice.cli_common import (
     EXIT_DIFFERENCES,
     EXIT_REFUSED,
     EXIT_UNAVAILABLE,

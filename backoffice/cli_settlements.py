@@ -16,8 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-# backoffice.cli imports this module at its end, when these names exist.
-from backoffice.cli import EXIT_REFUSED, DatabaseOption, _system, console, errors
+from backoffice.cli_common import EXIT_REFUSED, DatabaseOption, _system, console, errors
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

@@ -14,8 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-# backoffice.cli imports this module at its end, when these names exist.
-from backoffice.cli import (
+from backoffice.cli_common import (
     EXIT_REFUSED,
     ActorOption,
     DatabaseOption,

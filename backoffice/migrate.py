@@ -30,6 +30,10 @@ def create_all_tables(system: System) -> list[str]:
 
     subjects.ensure_tables(system.database)
     created.append("subjects (subj_*)")
+    from projections import screening
+
+    screening.ensure_tables(system.database)
+    created.append("screening (scr_*)")
     try:  # the subject key store, where that module exists
         from backoffice import subject_keys
     except ImportError:

@@ -43,6 +43,7 @@ from domain.errors import (
     ConcurrencyConflict,
     DomainError,
     EntryAlreadyReversed,
+    EntryManagedElsewhere,
     EntryNotPending,
     EntryNotReversible,
     IdempotencyConflict,
@@ -63,6 +64,12 @@ from domain.money import ASSET_SCALE_MAX, ISO_CURRENCY_SCALES, AssetCatalog, che
 from domain.periods import Period, period_id
 
 HELD_AGGREGATES_MAX = 100_000
+MANAGING_PROCESSES = {
+    "payment_id": "payment",
+    "receipt_id": "receipt",
+    "settlement_instruction": "settlement instruction",
+}
+"""Metadata keys that mark an entry as owned by a business process."""
 CONFLICT_RETRIES_MAX = 8
 """Attempts against concurrent writers before a command gives up (safe to retry)."""
 
@@ -506,6 +513,7 @@ class BackOffice(Application[UUID]):
             with self.write_lock:
                 batch = LedgerBatch(self)
                 entry = batch.entry(entry_id)
+                refuse_if_managed(entry)
                 if entry.status != "pending":
                     raise EntryNotPending(
                         f"journal entry {entry_id} is {entry.status}, not pending", field="entry_id"
@@ -547,6 +555,7 @@ class BackOffice(Application[UUID]):
             with self.write_lock:
                 batch = LedgerBatch(self)
                 original = batch.entry(entry_id)
+                refuse_if_managed(original)
                 if original.reversed_by is not None:
                     raise EntryAlreadyReversed(
                         f"journal entry {entry_id} was already reversed by {original.reversed_by}",
@@ -666,3 +675,14 @@ class BackOffice(Application[UUID]):
         return recordings[-1].notification.id
 
 
+
+
+def refuse_if_managed(entry: JournalEntry) -> None:
+    """Entries a business process owns move only through that process."""
+    for key, process in MANAGING_PROCESSES.items():
+        owner = entry.metadata.get(key)
+        if owner:
+            raise EntryManagedElsewhere(
+                f"journal entry {entry.id} belongs to {process} {owner}: act on the {process} instead",
+                field="entry_id",
+            )

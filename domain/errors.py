@@ -431,3 +431,29 @@ class ReceiptHeldForCompliance(DomainError):
 
     code = "receipt_held_for_compliance"
     http_status = 409
+
+
+# --- reports (projections/reports) ---------------------------------------------------
+
+
+class UnknownReport(DomainError):
+    code = "unknown_report"
+    http_status = 404
+
+
+class UnknownReportFiling(DomainError):
+    code = "unknown_report_filing"
+    http_status = 404
+
+
+class UnknownReportRow(DomainError):
+    code = "unknown_report_row"
+    http_status = 404
+
+
+class EntryManagedElsewhere(DomainError):
+    """The entry belongs to a business process (a payment, a receipt, a settlement)
+    that posts, voids and reverses it; the generic journal commands refuse it."""
+
+    code = "entry_managed_elsewhere"
+    http_status = 409

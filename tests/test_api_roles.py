@@ -19,14 +19,22 @@ import itertools
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from api.auth import PERMISSIONS
 from tests.api_support import ApiHarness, entry_body, open_usd_chart, running_api
+from tests.camt_support import Ntry, Stmt, camt053
 from tests.conftest import PG_ENV, _schema_url, drop_schema, postgres_base_url
+from tests.payment_support import (
+    API_VALUE_DATE,
+    ApiPayments,
+    api_payment_body,
+    api_receipt_body,
+    open_payment_books,
+)
 
 ROLES = ("poster", "approver", "auditor", "compliance", "admin")
 BAD_TOKENS = ("no token", "malformed token", "unknown token", "revoked token")
@@ -50,6 +58,22 @@ PERMISSION_ROLES: dict[str, frozenset[str]] = {
     "settlements:write": frozenset({"poster"}),
     "settlements:approve": frozenset({"approver"}),
     "settlements:read": frozenset(ROLES),
+    "sanctions:load": frozenset({"compliance", "admin"}),
+    "sanctions:read": frozenset({"compliance", "auditor"}),
+    "sanctions:screen": frozenset({"compliance"}),
+    "sanctions:decide": frozenset({"compliance"}),
+    "bank:write": frozenset({"poster", "approver"}),
+    "bank:read": frozenset(ROLES),
+    "bank:match": frozenset({"approver"}),
+    "payments:request": frozenset({"poster"}),
+    "payments:approve": frozenset({"approver"}),  # never the admin
+    "payments:operate": frozenset({"poster", "approver"}),
+    "payments:cancel": frozenset({"poster", "approver"}),
+    "payments:read": frozenset(ROLES),
+    "receipts:write": frozenset({"poster"}),
+    "receipts:read": frozenset(ROLES),
+    "reports:read": frozenset({"compliance", "auditor"}),
+    "reports:file": frozenset({"compliance"}),
 }
 
 # The permission each /v1 endpoint requires.
@@ -95,9 +119,43 @@ ENDPOINT_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/v1/settlements/{instruction_id}/fail"): "settlements:approve",
     ("POST", "/v1/settlements/{instruction_id}/reschedule"): "settlements:approve",
     ("POST", "/v1/settlements/{instruction_id}/cancel"): "settlements:approve",
+    ("POST", "/v1/sanctions/lists"): "sanctions:load",
+    ("GET", "/v1/sanctions/lists/current"): "sanctions:read",
+    ("POST", "/v1/sanctions/screenings"): "sanctions:screen",
+    ("GET", "/v1/sanctions/cases"): "sanctions:read",
+    ("GET", "/v1/sanctions/cases/{case_id}"): "sanctions:read",
+    ("POST", "/v1/sanctions/cases/{case_id}/clear"): "sanctions:decide",
+    ("POST", "/v1/sanctions/cases/{case_id}/reject"): "sanctions:decide",
+    ("POST", "/v1/bank-statements"): "bank:write",
+    ("GET", "/v1/bank-statements/{statement_id}"): "bank:read",
+    ("POST", "/v1/reconciliations/{account}/{period}/run"): "bank:match",
+    ("GET", "/v1/reconciliations/{account}/{period}"): "bank:read",
+    ("POST", "/v1/reconciliations/lines/{line_id}/match"): "bank:match",
+    ("POST", "/v1/reconciliations/lines/{line_id}/unmatch"): "bank:match",
+    ("POST", "/v1/payments"): "payments:request",
+    ("GET", "/v1/payments"): "payments:read",
+    ("GET", "/v1/payments/{payment_id}"): "payments:read",
+    ("POST", "/v1/payments/{payment_id}/screen"): "payments:request",
+    ("POST", "/v1/payments/{payment_id}/amend"): "payments:request",
+    ("POST", "/v1/payments/{payment_id}/approve"): "payments:approve",
+    ("POST", "/v1/payments/{payment_id}/submit"): "payments:operate",
+    ("POST", "/v1/payments/{payment_id}/settle"): "payments:operate",
+    ("POST", "/v1/payments/{payment_id}/fail"): "payments:operate",
+    ("POST", "/v1/payments/{payment_id}/return"): "payments:operate",
+    ("POST", "/v1/payments/{payment_id}/cancel"): "payments:cancel",
+    ("POST", "/v1/receipts"): "receipts:write",
+    ("GET", "/v1/receipts"): "receipts:read",
+    ("GET", "/v1/receipts/{receipt_id}"): "receipts:read",
+    ("POST", "/v1/receipts/{receipt_id}/post"): "receipts:write",
+    ("GET", "/v1/reports"): "reports:read",
+    ("GET", "/v1/reports/{name}"): "reports:read",
+    ("POST", "/v1/reports/{name}/filings"): "reports:file",
+    ("GET", "/v1/reports/filings/{filing_id}"): "reports:read",
+    ("GET", "/v1/reports/filings/{filing_id}/explain"): "reports:read",
 }
 
 _unique = itertools.count(1)
+_periods = itertools.count(1)  # its own count: months from 1900 on, never reaching 2026
 
 
 def _n() -> int:
@@ -115,6 +173,17 @@ class World:
     posted_entry: str
     revoked_token: str
     revoked_actor: str
+    screening_case: str = ""  # a case recorded against the list loaded at setup
+    bank_account: str = ""  # a ledger bank account with an imported January statement
+    bank_statement: str = ""  # that statement's id
+    payment: str = ""  # a payment awaiting approval
+    receipt: str = ""  # a posted receipt
+    report_position: int = 0  # the log's head once set up (reports are computed as of it)
+    filing: str = ""  # a filing of the January trial balance as of ``report_position``
+    money: ApiPayments = field(init=False)  # fresh payments and receipts in a given state
+
+    def __post_init__(self) -> None:
+        self.money = ApiPayments(self.api)
 
     def entry(self, *, pending: bool) -> str:
         response = self.api.post(
@@ -140,7 +209,7 @@ class World:
 
     @staticmethod
     def fresh_period() -> str:
-        n = _n()
+        n = next(_periods)
         return f"{1900 + n // 12:04d}-{n % 12 + 1:02d}"
 
     def checkpointed_position(self) -> int:
@@ -155,12 +224,91 @@ class World:
         assert response.status_code == 201, response.text
         return str(response.json()["token_id"])
 
+    def hit_case(self) -> str:
+        """A fresh undecided case: a listed name screened as a new item (a hit)."""
+        body = {"party_name": "KESTREL, Anatol", "item_id": f"matrix-{_n()}"}
+        response = self.api.post("/v1/sanctions/screenings", "compliance", body)
+        assert response.status_code == 201, response.text
+        assert response.json()["result"] == "hit", response.text
+        return str(response.json()["case_id"])
+
+    def bank_statement_import(self, account: str, entries: list[Ntry]) -> str:
+        """Import a fresh January statement (USD) into ``account``; its id."""
+        response = self.api.client.post(
+            "/v1/bank-statements",
+            params={"account": account},
+            content=statement_xml(entries),
+            headers={**self.api.headers("poster", f"import-{_n()}"), **XML},
+        )
+        assert response.status_code == 201, response.text
+        (statement,) = response.json()["statements"]
+        return str(statement["id"])
+
+    def money_in(self, account: str, amount: str) -> str:
+        """A posted entry moving ``amount`` USD into ``account`` on 2026-01-05."""
+        body = entry_body(account, "Equity:Capital", amount, date="2026-01-05")
+        response = self.api.post("/v1/journal-entries", "poster", body)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def reconciliation_to_run(self) -> str:
+        """``{account}/{period}`` of a fresh account whose statement line awaits matching."""
+        account = self.account()
+        self.money_in(account, "5.00")
+        self.bank_statement_import(account, [Ntry("5.00", currency="USD")])
+        return f"{account}/2026-01"
+
+    def unmatched_line(self) -> tuple[str, str]:
+        """A fresh unmatched statement line and the posted entry that explains it."""
+        account = self.account()
+        entry = self.money_in(account, "6.00")
+        statement = self.bank_statement_import(account, [Ntry("6.00", currency="USD")])
+        return f"{statement}:0", entry
+
+    def matched_line(self) -> str:
+        line, entry = self.unmatched_line()
+        path = f"/v1/reconciliations/lines/{line}/match"
+        response = self.api.post(path, "approver", {"entry_id": entry})
+        assert response.status_code == 200, response.text
+        return line
+
 
 @dataclass(frozen=True)
 class Call:
     path: str
     body: Any = None
     params: dict[str, str] | None = None
+    content: bytes | None = None  # a raw body (instead of ``body`` as JSON)
+    headers: dict[str, str] | None = None  # e.g. its Content-Type
+
+
+XML = {"Content-Type": "application/xml"}
+
+
+def statement_xml(entries: list[Ntry]) -> bytes:
+    """A camt.053 file with one fresh USD statement of ``entries``."""
+    statement = Stmt(statement_id=f"MATRIX-{_n()}", entries=entries, currency="USD", opening="0.00")
+    return camt053([statement])
+
+
+def sanctions_list(extra: str = "") -> dict[str, Any]:
+    """A small list in OFAC's CSV format (``extra``: one more listed name, a new version)."""
+    empty = "-0- "
+
+    def sdn(ent_num: int, name: str) -> str:
+        return ",".join(
+            [str(ent_num), f'"{name}"', '"individual"', '"SDGT"', *([empty] * 7), empty]
+        )
+
+    lines = [sdn(101, "KESTREL, Anatol"), sdn(102, "WIDGEON, Marta")]
+    if extra:
+        lines.append(sdn(1000 + _n(), extra))
+    alt = ",".join(["101", "9001", '"aka"', '"KESTREL, Tolya"', empty])
+    return {
+        "source": "role matrix",
+        "sdn_csv": "\r\n".join(lines) + "\r\n",
+        "alt_csv": alt + "\r\n",
+    }
 
 
 def _build_world(url: str) -> Iterator[World]:
@@ -177,7 +325,23 @@ def _build_world(url: str) -> Iterator[World]:
             f"/v1/tokens/{revoked_id}/revoke", "admin", {"reason": "left the company"}
         )
         assert response.status_code == 200, response.text
-        yield World(api, str(funding.json()["id"]), revoked, revoked_actor)
+        world = World(api, str(funding.json()["id"]), revoked, revoked_actor)
+        loaded = api.post("/v1/sanctions/lists", "compliance", sanctions_list())
+        assert loaded.status_code == 201, loaded.text
+        world.screening_case = world.hit_case()
+        world.bank_account = world.account()
+        world.money_in(world.bank_account, "7.00")
+        world.bank_statement = world.bank_statement_import(
+            world.bank_account, [Ntry("7.00", currency="USD"), Ntry("2.00", "DBIT", currency="USD")]
+        )
+        open_payment_books(api)  # payees are screened against the list loaded above
+        world.payment = world.money.payment()
+        world.receipt = world.money.receipt()
+        world.report_position = api.event_count()
+        filed = api.post("/v1/reports/trial-balance/filings", "compliance", REPORT_FILING)
+        assert filed.status_code == 201, filed.text
+        world.filing = str(filed.json()["filing_id"])
+        yield world
 
 
 @pytest.fixture(
@@ -362,6 +526,133 @@ ENDPOINT_CALLS: dict[tuple[str, str], tuple[Prepare, int]] = {
         lambda w: Call(f"/v1/settlements/{_instruction(w)}/cancel", {"reason": "withdrawn"}),
         200,
     ),
+    ("POST", "/v1/sanctions/lists"): (
+        lambda w: Call("/v1/sanctions/lists", sanctions_list(extra=f"PETREL {_n()}, Ivo")),
+        201,
+    ),
+    ("GET", "/v1/sanctions/lists/current"): (lambda w: Call("/v1/sanctions/lists/current"), 200),
+    ("POST", "/v1/sanctions/screenings"): (
+        lambda w: Call("/v1/sanctions/screenings", {"party_name": "Widgeon, Marta"}),
+        201,
+    ),
+    ("GET", "/v1/sanctions/cases"): (
+        lambda w: Call("/v1/sanctions/cases", params={"status": "pending", "limit": "5"}),
+        200,
+    ),
+    ("GET", "/v1/sanctions/cases/{case_id}"): (
+        lambda w: Call(f"/v1/sanctions/cases/{w.screening_case}"),
+        200,
+    ),
+    ("POST", "/v1/sanctions/cases/{case_id}/clear"): (
+        lambda w: Call(f"/v1/sanctions/cases/{w.hit_case()}/clear", {"reason": "namesake"}),
+        200,
+    ),
+    ("POST", "/v1/sanctions/cases/{case_id}/reject"): (
+        lambda w: Call(f"/v1/sanctions/cases/{w.hit_case()}/reject", {"reason": "same person"}),
+        200,
+    ),
+    ("POST", "/v1/bank-statements"): (
+        lambda w: Call(
+            "/v1/bank-statements",
+            params={"account": w.account()},
+            content=statement_xml([Ntry("3.00", currency="USD")]),
+            headers=XML,
+        ),
+        201,
+    ),
+    ("GET", "/v1/bank-statements/{statement_id}"): (
+        lambda w: Call(f"/v1/bank-statements/{w.bank_statement}"),
+        200,
+    ),
+    ("POST", "/v1/reconciliations/{account}/{period}/run"): (
+        lambda w: Call(f"/v1/reconciliations/{w.reconciliation_to_run()}/run"),
+        200,
+    ),
+    ("GET", "/v1/reconciliations/{account}/{period}"): (
+        lambda w: Call(f"/v1/reconciliations/{w.bank_account}/2026-01"),
+        200,
+    ),
+    ("POST", "/v1/reconciliations/lines/{line_id}/match"): (
+        lambda w: _match_call(w),
+        200,
+    ),
+    ("POST", "/v1/reconciliations/lines/{line_id}/unmatch"): (
+        lambda w: Call(
+            f"/v1/reconciliations/lines/{w.matched_line()}/unmatch", {"reason": "wrong entry"}
+        ),
+        200,
+    ),
+    ("POST", "/v1/payments"): (lambda w: Call("/v1/payments", api_payment_body()), 201),
+    ("GET", "/v1/payments"): (
+        lambda w: Call("/v1/payments", params={"status": "awaiting_approval"}),
+        200,
+    ),
+    ("GET", "/v1/payments/{payment_id}"): (lambda w: Call(f"/v1/payments/{w.payment}"), 200),
+    ("POST", "/v1/payments/{payment_id}/screen"): (
+        lambda w: Call(f"/v1/payments/{w.money.unscreened()}/screen"),
+        200,
+    ),
+    ("POST", "/v1/payments/{payment_id}/amend"): (
+        lambda w: Call(f"/v1/payments/{w.money.payment()}/amend", {"purpose": "Invoice 43"}),
+        200,
+    ),
+    ("POST", "/v1/payments/{payment_id}/approve"): (
+        lambda w: Call(f"/v1/payments/{w.money.half_approved()}/approve", {}),
+        200,
+    ),
+    ("POST", "/v1/payments/{payment_id}/submit"): (
+        lambda w: Call(
+            f"/v1/payments/{w.money.payment('funds_reserved')}/submit",
+            {"bank_reference": f"BNK-{_n()}"},
+        ),
+        200,
+    ),
+    ("POST", "/v1/payments/{payment_id}/settle"): (
+        lambda w: Call(f"/v1/payments/{w.money.payment('submitted')}/settle"),
+        200,
+    ),
+    ("POST", "/v1/payments/{payment_id}/fail"): (
+        lambda w: Call(f"/v1/payments/{w.money.payment('submitted')}/fail", {"reason": "closed"}),
+        200,
+    ),
+    ("POST", "/v1/payments/{payment_id}/return"): (
+        lambda w: Call(
+            f"/v1/payments/{w.money.payment('settled')}/return",
+            {"reason": "beneficiary account closed", "effective_date": API_VALUE_DATE},
+        ),
+        200,
+    ),
+    ("POST", "/v1/payments/{payment_id}/cancel"): (
+        lambda w: Call(f"/v1/payments/{w.money.payment()}/cancel", {"reason": "duplicate"}),
+        200,
+    ),
+    ("POST", "/v1/receipts"): (lambda w: Call("/v1/receipts", api_receipt_body()), 201),
+    ("GET", "/v1/receipts"): (lambda w: Call("/v1/receipts", params={"status": "posted"}), 200),
+    ("GET", "/v1/receipts/{receipt_id}"): (lambda w: Call(f"/v1/receipts/{w.receipt}"), 200),
+    ("POST", "/v1/receipts/{receipt_id}/post"): (
+        lambda w: Call(f"/v1/receipts/{w.money.cleared_receipt()}/post"),
+        200,
+    ),
+    ("GET", "/v1/reports"): (lambda w: Call("/v1/reports"), 200),
+    ("GET", "/v1/reports/{name}"): (
+        lambda w: Call(
+            "/v1/reports/trial-balance",
+            params={"period": "2026-01", "as_of_position": str(w.report_position)},
+        ),
+        200,
+    ),
+    ("POST", "/v1/reports/{name}/filings"): (
+        lambda w: Call("/v1/reports/income-statement/filings", REPORT_FILING),
+        201,
+    ),
+    ("GET", "/v1/reports/filings/{filing_id}"): (
+        lambda w: Call(f"/v1/reports/filings/{w.filing}"),
+        200,
+    ),
+    ("GET", "/v1/reports/filings/{filing_id}/explain"): (
+        lambda w: Call(f"/v1/reports/filings/{w.filing}/explain", params={"row": "0"}),
+        200,
+    ),
     ("POST", "/v1/subjects"): (
         lambda w: Call(
             "/v1/subjects",
@@ -392,6 +683,7 @@ ENDPOINT_CALLS: dict[tuple[str, str], tuple[Prepare, int]] = {
 
 
 SETTLEMENT_DATE = "2026-01-31"
+REPORT_FILING = {"parameters": {"period": "2026-01"}}
 
 
 def _obligation(w: World) -> str:
@@ -431,6 +723,11 @@ def _instruction(w: World, *, confirmed: bool = False, failed: bool = False) -> 
         )
         assert answer.status_code == 200, answer.text
     return instruction
+
+
+def _match_call(w: World) -> Call:
+    line, entry = w.unmatched_line()
+    return Call(f"/v1/reconciliations/lines/{line}/match", {"entry_id": entry})
 
 
 def _subject(w: World) -> str:
@@ -571,7 +868,14 @@ def test_endpoint_role_matrix(world: World, endpoint: tuple[str, str], principal
         headers["Idempotency-Key"] = f"matrix-{uuid.uuid4().hex}"
 
     before = api.event_count()
-    if method == "POST":
+    if method == "POST" and call.content is not None:
+        response = api.client.post(
+            call.path,
+            content=call.content,
+            headers={**headers, **(call.headers or {})},
+            params=call.params,
+        )
+    elif method == "POST":
         response = api.client.post(call.path, json=call.body, headers=headers, params=call.params)
     else:
         response = api.client.get(call.path, headers=headers, params=call.params)

@@ -23,7 +23,7 @@ import itertools
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -42,7 +42,15 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api_support import ApiHarness, entry_body, open_usd_chart, running_api
+from tests.camt_support import Ntry, Stmt, camt053
 from tests.conftest import PG_ENV, _schema_url, drop_schema, postgres_base_url
+from tests.payment_support import (
+    GOOD_ROUTING,
+    ApiPayments,
+    api_payment_body,
+    api_receipt_body,
+    open_payment_books,
+)
 
 SEED = int(os.environ.get("BACKOFFICE_SCHEMATHESIS_SEED", "20260115"))
 POSITIVE_EXAMPLES = 30
@@ -106,6 +114,49 @@ OPERATION_ROLES: dict[str, str | None] = {
     "POST /v1/subjects/{subject_id}/holds": "compliance",
     "POST /v1/subjects/{subject_id}/holds/{hold_id}/lift": "compliance",
     "POST /v1/subjects/{subject_id}/erasure": "admin",
+    "POST /v1/obligations": "poster",
+    "GET /v1/obligations/{obligation_id}": "auditor",
+    "POST /v1/obligations/{obligation_id}/cancel": "poster",
+    "POST /v1/settlements": "poster",
+    "GET /v1/settlements/{instruction_id}": "compliance",
+    "POST /v1/settlements/{instruction_id}/confirmation": "poster",
+    "POST /v1/settlements/{instruction_id}/settle": "approver",
+    "POST /v1/settlements/{instruction_id}/fail": "approver",
+    "POST /v1/settlements/{instruction_id}/reschedule": "approver",
+    "POST /v1/settlements/{instruction_id}/cancel": "approver",
+    "POST /v1/sanctions/lists": "admin",
+    "GET /v1/sanctions/lists/current": "auditor",
+    "POST /v1/sanctions/screenings": "compliance",
+    "GET /v1/sanctions/cases": "auditor",
+    "GET /v1/sanctions/cases/{case_id}": "compliance",
+    "POST /v1/sanctions/cases/{case_id}/clear": "compliance",
+    "POST /v1/sanctions/cases/{case_id}/reject": "compliance",
+    "POST /v1/bank-statements": "poster",
+    "GET /v1/bank-statements/{statement_id}": "auditor",
+    "POST /v1/reconciliations/{account}/{period}/run": "approver",
+    "GET /v1/reconciliations/{account}/{period}": "compliance",
+    "POST /v1/reconciliations/lines/{line_id}/match": "approver",
+    "POST /v1/reconciliations/lines/{line_id}/unmatch": "approver",
+    "POST /v1/payments": "poster",
+    "GET /v1/payments": "compliance",
+    "GET /v1/payments/{payment_id}": "auditor",
+    "POST /v1/payments/{payment_id}/screen": "poster",
+    "POST /v1/payments/{payment_id}/amend": "poster",
+    "POST /v1/payments/{payment_id}/approve": "approver",
+    "POST /v1/payments/{payment_id}/submit": "approver",
+    "POST /v1/payments/{payment_id}/settle": "poster",
+    "POST /v1/payments/{payment_id}/fail": "approver",
+    "POST /v1/payments/{payment_id}/return": "poster",
+    "POST /v1/payments/{payment_id}/cancel": "approver",
+    "POST /v1/receipts": "poster",
+    "GET /v1/receipts": "admin",
+    "GET /v1/receipts/{receipt_id}": "approver",
+    "POST /v1/receipts/{receipt_id}/post": "poster",
+    "GET /v1/reports": "auditor",
+    "GET /v1/reports/{name}": "compliance",
+    "POST /v1/reports/{name}/filings": "compliance",
+    "GET /v1/reports/filings/{filing_id}": "auditor",
+    "GET /v1/reports/filings/{filing_id}/explain": "compliance",
     "GET /health/live": None,
     "GET /health/ready": None,
     "GET /metrics": None,
@@ -137,6 +188,7 @@ STATUSES: dict[tuple[str, str], collections.Counter[int]] = collections.defaultd
     collections.Counter
 )
 _unique = itertools.count(1)
+_periods = itertools.count(1)  # its own count: months from 1800 on, never reaching 2026
 
 
 def test_every_operation_has_a_role() -> None:
@@ -146,11 +198,58 @@ def test_every_operation_has_a_role() -> None:
 # --- one running API per backend ---------------------------------------------------
 
 
+SETTLEMENT_DATE = "2026-01-31"
+XML = {"Content-Type": "application/xml"}
+
+
+def sanctions_list(extra: str = "") -> dict[str, Any]:
+    """A small list in OFAC's CSV format (``extra``: one more listed name, a new version)."""
+    empty = "-0- "
+
+    def sdn(ent_num: int, name: str) -> str:
+        return ",".join(
+            [str(ent_num), f'"{name}"', '"individual"', '"SDGT"', *([empty] * 7), empty]
+        )
+
+    lines = [sdn(101, "KESTREL, Anatol"), sdn(102, "WIDGEON, Marta")]
+    if extra:
+        lines.append(sdn(1000 + next(_unique), extra))
+    alt = ",".join(["101", "9001", '"aka"', '"KESTREL, Tolya"', empty])
+    return {
+        "source": "schemathesis",
+        "sdn_csv": "\r\n".join(lines) + "\r\n",
+        "alt_csv": alt + "\r\n",
+    }
+
+
+def statement_xml(amounts: list[str]) -> bytes:
+    """A camt.053 file with one fresh USD statement crediting ``amounts`` in January 2026."""
+    statement = Stmt(
+        statement_id=f"FUZZ-{next(_unique)}",
+        entries=[Ntry(amount, currency="USD") for amount in amounts],
+        currency="USD",
+        opening="0.00",
+    )
+    return camt053([statement])
+
+
 @dataclass
 class Target:
     api: ApiHarness
     schema: Any  # schemathesis OpenApiSchema
     posted_entry: str
+    screening_case: str = ""  # a case recorded at setup
+    bank_account: str = ""  # a ledger account with an imported January statement
+    bank_statement: str = ""  # that statement's id
+    line_entries: dict[str, str] = field(default_factory=dict)  # fresh line id -> its entry
+    payment: str = ""  # a payment awaiting approval
+    receipt: str = ""  # a posted receipt
+    report_position: int = 0  # the log's head once set up
+    filing: str = ""  # a filing of the January trial balance as of ``report_position``
+    money: ApiPayments = field(init=False)  # fresh payments and receipts in a given state
+
+    def __post_init__(self) -> None:
+        self.money = ApiPayments(self.api)
 
     def entry(self, *, pending: bool) -> str:
         body = entry_body("Assets:Bank", "Equity:Capital", "1.00", pending=pending)
@@ -167,7 +266,7 @@ class Target:
 
     @staticmethod
     def period() -> str:
-        n = next(_unique)
+        n = next(_periods)
         return f"{1800 + n // 12:04d}-{n % 12 + 1:02d}"
 
     def closed_period(self) -> str:
@@ -194,6 +293,9 @@ class Target:
             if path.endswith("/reversal"):
                 return {"entry_id": self.entry(pending=False)}
             return {"entry_id": self.posted_entry}
+        if "{account}" in path:
+            account = self.reconciliation_to_run() if path.endswith("/run") else self.bank_account
+            return {"account": account, "period": "2026-01"}
         if "{period}" in path:
             return {"period": self.closed_period() if path.endswith("/reopen") else self.period()}
         if "{token_id}" in path:
@@ -205,8 +307,131 @@ class Target:
             return {"position": "1"}
         if "{subject_id}" in path:
             return self.subject(held="{hold_id}" in path)
+        if "{obligation_id}" in path:
+            return {"obligation_id": self.obligation()}
+        if "{instruction_id}" in path:
+            return {
+                "instruction_id": self.instruction(
+                    confirmed=path.endswith("/settle"), failed=path.endswith("/reschedule")
+                )
+            }
+        if "{case_id}" in path:
+            fresh = path.endswith(("/clear", "/reject"))
+            return {"case_id": self.hit_case() if fresh else self.screening_case}
+        if "{statement_id}" in path:
+            return {"statement_id": self.bank_statement}
+        if "{line_id}" in path:
+            return {"line_id": self.matched_line() if path.endswith("/unmatch") else self.line()}
+        if "{payment_id}" in path:
+            return {"payment_id": self.payment_for(path)}
+        if "{receipt_id}" in path:
+            fresh = path.endswith("/post")
+            return {"receipt_id": self.money.cleared_receipt() if fresh else self.receipt}
+        if "{filing_id}" in path:
+            return {"filing_id": self.filing}
+        if "{name}" in path:
+            return {"name": "trial-balance"}
         assert "{" not in path, f"no known values for the path parameters of {label}"
         return {}
+
+    def payment_for(self, path: str) -> str:
+        """A payment in the state the operation acts on (fresh for a change)."""
+        step = path.rsplit("/", 1)[-1]
+        if step == "screen":
+            return self.money.unscreened()
+        if step in ("amend", "approve", "cancel"):
+            return self.money.payment()
+        states = {"submit": "funds_reserved", "settle": "submitted", "fail": "submitted"}
+        if step in states:
+            return self.money.payment(states[step])
+        if step == "return":
+            return self.money.payment("settled")
+        return self.payment
+
+    def obligation(self) -> str:
+        """A fresh open receivable of 10.00 USD from counterparty CP-1."""
+        body = {
+            "counterparty": "CP-1",
+            "direction": "receivable",
+            "amount": "10.00",
+            "asset": "USD",
+            "due_date": SETTLEMENT_DATE,
+            "reference": f"fz-inv-{next(_unique)}",
+            "account": self.account(),
+        }
+        response = self.api.post("/v1/obligations", "poster", body)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def instruction(self, *, confirmed: bool = False, failed: bool = False) -> str:
+        """A fresh instruction netting one fresh obligation (confirmed or failed if asked)."""
+        body = {
+            "counterparty": "CP-1",
+            "asset": "USD",
+            "value_date": SETTLEMENT_DATE,
+            "cash_account": "Assets:Bank",
+            "obligation_ids": [self.obligation()],
+        }
+        response = self.api.post("/v1/settlements", "poster", body)
+        assert response.status_code == 201, response.text
+        instruction = str(response.json()["id"])
+        if confirmed:
+            answer = self.api.post(
+                f"/v1/settlements/{instruction}/confirmation", "poster", CONFIRMATION
+            )
+            assert answer.status_code == 200, answer.text
+        if failed:
+            answer = self.api.post(
+                f"/v1/settlements/{instruction}/fail", "approver", {"reason": "no funds"}
+            )
+            assert answer.status_code == 200, answer.text
+        return instruction
+
+    def hit_case(self) -> str:
+        """A fresh undecided case: a listed name screened as a new item."""
+        body = {"party_name": "KESTREL, Anatol", "item_id": f"fuzz-{next(_unique)}"}
+        response = self.api.post("/v1/sanctions/screenings", "compliance", body)
+        assert response.status_code == 201, response.text
+        return str(response.json()["case_id"])
+
+    def import_statement(self, account: str, amounts: list[str]) -> str:
+        response = self.api.client.post(
+            "/v1/bank-statements",
+            params={"account": account},
+            content=statement_xml(amounts),
+            headers={**self.api.headers("poster", f"fz-import-{next(_unique)}"), **XML},
+        )
+        assert response.status_code == 201, response.text
+        (statement,) = response.json()["statements"]
+        return str(statement["id"])
+
+    def money_in(self, account: str, amount: str) -> str:
+        body = entry_body(account, "Equity:Capital", amount, date="2026-01-05")
+        response = self.api.post("/v1/journal-entries", "poster", body)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def reconciliation_to_run(self) -> str:
+        """A fresh account whose January statement line awaits matching."""
+        account = self.account()
+        self.money_in(account, "5.00")
+        self.import_statement(account, ["5.00"])
+        return account
+
+    def line(self) -> str:
+        """A fresh unmatched statement line (its entry in ``line_entries``)."""
+        account = self.account()
+        entry = self.money_in(account, "6.00")
+        line = f"{self.import_statement(account, ['6.00'])}:0"
+        self.line_entries[line] = entry
+        return line
+
+    def matched_line(self) -> str:
+        line = self.line()
+        path = f"/v1/reconciliations/lines/{line}/match"
+        response = self.api.post(path, "approver", {"entry_id": self.line_entries[line]})
+        assert response.status_code == 200, response.text
+        return line
 
     def subject(self, *, held: bool) -> dict[str, str]:
         """A fresh data subject (and, if ``held``, a fresh legal hold on it)."""
@@ -231,7 +456,22 @@ def _build_target(url: str) -> Iterator[Target]:
         )
         assert funding.status_code == 201, funding.text
         schema = schemathesis.openapi.from_dict(_schema_document())
-        yield Target(api, schema, str(funding.json()["id"]))
+        target = Target(api, schema, str(funding.json()["id"]))
+        loaded = api.post("/v1/sanctions/lists", "compliance", sanctions_list())
+        assert loaded.status_code == 201, loaded.text
+        target.screening_case = target.hit_case()
+        target.bank_account = target.account()
+        target.money_in(target.bank_account, "7.00")
+        target.bank_statement = target.import_statement(target.bank_account, ["7.00", "1.00"])
+        open_payment_books(api)  # payees are screened against the list loaded above
+        target.payment = target.money.payment()
+        target.receipt = target.money.receipt()
+        target.report_position = api.event_count()
+        body = {"parameters": {"period": "2026-01"}}
+        filed = api.post("/v1/reports/trial-balance/filings", "compliance", body)
+        assert filed.status_code == 201, filed.text
+        target.filing = str(filed.json()["filing_id"])
+        yield target
 
 
 @pytest.fixture(
@@ -327,6 +567,17 @@ def _run(target: Target, label: str, mode: GenerationMode, examples: int) -> Non
     print(f"{label} [{mode.value}] statuses: {dict(sorted(STATUSES[(label, mode.value)].items()))}")
 
 
+@dataclass(frozen=True)
+class RawBody:
+    """A request body that is not JSON (a statement file)."""
+
+    content: bytes
+    media_type: str
+
+
+CONFIRMATION = {"amount": "10.00", "direction": "we_receive", "value_date": SETTLEMENT_DATE}
+
+
 def _known_good(
     target: Target, label: str
 ) -> tuple[dict[str, Any], dict[str, Any] | None, Any, int]:
@@ -334,6 +585,15 @@ def _known_good(
     reason = {"reason": "checked by schemathesis"}
     path = target.known_path_parameters(label) if "{" in label else {}
     n = next(_unique)
+    # Fresh resources only for the operation asked about (the table is built each call).
+    needs_account = label in ("POST /v1/obligations", "POST /v1/bank-statements")
+    fresh_account = target.account() if needs_account else ""
+    fresh_obligation = target.obligation() if label == "POST /v1/settlements" else ""
+    seen = (  # the content the approver reviewed
+        target.money.view(path["payment_id"])["content_fingerprint"]
+        if label == "POST /v1/payments/{payment_id}/approve"
+        else ""
+    )
     table: dict[str, tuple[dict[str, Any] | None, Any, int]] = {
         "POST /v1/assets": (None, {"code": f"FZ{n}", "scale": 3, "name": "fuzz"}, 201),
         "POST /v1/accounts": (
@@ -392,6 +652,112 @@ def _known_good(
         "POST /v1/subjects/{subject_id}/holds": (None, {**reason, "until": "2199-12-31"}, 201),
         "POST /v1/subjects/{subject_id}/holds/{hold_id}/lift": (None, reason, 200),
         "POST /v1/subjects/{subject_id}/erasure": (None, reason, 200),
+        "POST /v1/obligations": (
+            None,
+            {
+                "counterparty": "CP-2",
+                "direction": "payable",
+                "amount": "4.00",
+                "asset": "USD",
+                "due_date": SETTLEMENT_DATE,
+                "reference": f"fz-bill-{n}",
+                "account": fresh_account,
+            },
+            201,
+        ),
+        "GET /v1/obligations/{obligation_id}": (None, None, 200),
+        "POST /v1/obligations/{obligation_id}/cancel": (None, reason, 200),
+        "POST /v1/settlements": (
+            None,
+            {
+                "counterparty": "CP-1",
+                "asset": "USD",
+                "value_date": SETTLEMENT_DATE,
+                "cash_account": "Assets:Bank",
+                "obligation_ids": [fresh_obligation],
+            },
+            201,
+        ),
+        "GET /v1/settlements/{instruction_id}": (None, None, 200),
+        "POST /v1/settlements/{instruction_id}/confirmation": (None, CONFIRMATION, 200),
+        "POST /v1/settlements/{instruction_id}/settle": (None, None, 200),
+        "POST /v1/settlements/{instruction_id}/fail": (None, reason, 200),
+        "POST /v1/settlements/{instruction_id}/reschedule": (
+            None,
+            {"value_date": "2026-02-02"},
+            200,
+        ),
+        "POST /v1/settlements/{instruction_id}/cancel": (None, reason, 200),
+        "POST /v1/sanctions/lists": (None, sanctions_list(extra=f"PETREL {n}, Ivo"), 201),
+        "GET /v1/sanctions/lists/current": (None, None, 200),
+        "POST /v1/sanctions/screenings": (
+            None,
+            {"party_name": "Widgeon, Marta", "item_kind": "payment", "item_id": f"fz-pay-{n}"},
+            201,
+        ),
+        "GET /v1/sanctions/cases": ({"status": "pending", "limit": 5}, None, 200),
+        "GET /v1/sanctions/cases/{case_id}": (None, None, 200),
+        "POST /v1/sanctions/cases/{case_id}/clear": (None, reason, 200),
+        "POST /v1/sanctions/cases/{case_id}/reject": (None, reason, 200),
+        "POST /v1/bank-statements": (
+            {"account": fresh_account},
+            RawBody(statement_xml(["3.00"]), "application/xml"),
+            201,
+        ),
+        "GET /v1/bank-statements/{statement_id}": (None, None, 200),
+        "POST /v1/reconciliations/{account}/{period}/run": ({"window_days": 3}, None, 200),
+        "GET /v1/reconciliations/{account}/{period}": (None, None, 200),
+        "POST /v1/reconciliations/lines/{line_id}/match": (
+            None,
+            {"entry_id": target.line_entries.get(path.get("line_id", ""), "")},
+            200,
+        ),
+        "POST /v1/reconciliations/lines/{line_id}/unmatch": (None, reason, 200),
+        "POST /v1/payments": (None, api_payment_body("31.50"), 201),
+        "GET /v1/payments": ({"status": "awaiting_approval"}, None, 200),
+        "GET /v1/payments/{payment_id}": (None, None, 200),
+        "POST /v1/payments/{payment_id}/screen": (None, None, 200),
+        "POST /v1/payments/{payment_id}/amend": (
+            None,
+            {
+                "amount": "24.00",
+                "value_date": "2026-01-21",
+                "purpose": "Invoice 2026-0042 (corrected)",
+                "payee_account": {
+                    "country": "US",
+                    "bank_code": GOOD_ROUTING,
+                    "account_number": "000123456789",
+                },
+            },
+            200,
+        ),
+        "POST /v1/payments/{payment_id}/approve": (None, {"content_fingerprint": seen}, 200),
+        "POST /v1/payments/{payment_id}/submit": (None, {"bank_reference": f"FZ-BNK-{n}"}, 200),
+        "POST /v1/payments/{payment_id}/settle": (None, None, 200),
+        "POST /v1/payments/{payment_id}/fail": (None, reason, 200),
+        "POST /v1/payments/{payment_id}/return": (
+            None,
+            {**reason, "effective_date": "2026-01-25"},
+            200,
+        ),
+        "POST /v1/payments/{payment_id}/cancel": (None, reason, 200),
+        "POST /v1/receipts": (None, api_receipt_body(method="cash", amount="3.25"), 201),
+        "GET /v1/receipts": ({"status": "posted"}, None, 200),
+        "GET /v1/receipts/{receipt_id}": (None, None, 200),
+        "POST /v1/receipts/{receipt_id}/post": (None, None, 200),
+        "GET /v1/reports": (None, None, 200),
+        "GET /v1/reports/{name}": (
+            {"format": "csv", "as_of_position": target.report_position},
+            None,
+            200,
+        ),
+        "POST /v1/reports/{name}/filings": (
+            None,
+            {"parameters": {"period": "2026-01"}, "as_of_position": target.report_position},
+            201,
+        ),
+        "GET /v1/reports/filings/{filing_id}": (None, None, 200),
+        "GET /v1/reports/filings/{filing_id}/explain": ({"row": 0, "limit": 5}, None, 200),
         "GET /health/live": (None, None, 200),
         "GET /health/ready": (None, None, 200),
         "GET /metrics": (None, None, 200),
@@ -407,7 +773,10 @@ def test_known_good_request(target: Target, label: str) -> None:
     assert operation is not None, label
     path, query, body, status = _known_good(target, label)
     fields: dict[str, Any] = {"path_parameters": path, "query": query}
-    if body is not None:
+    if isinstance(body, RawBody):  # sent as it is, under its own content type
+        fields["body"] = body.content
+        fields["media_type"] = body.media_type
+    elif body is not None:
         fields["body"] = body
         fields["media_type"] = "application/json"
     case = operation.Case(**fields)

@@ -1,0 +1,43 @@
+"""The screening port (``domain.screening_port``) over the real sanctions module.
+
+``SanctionsScreening.screen`` records a ``ScreeningCase`` per item and list
+version; compliance decides on the item's latest case (a newer list version
+supersedes an undecided case, so the decision asked for is always the latest
+case's). A latest case that came back clear counts as cleared.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.commands import Context
+from domain.sanctions_commands import SanctionsScreening
+from domain.screening_port import CLEARED, REJECTED, ScreeningResult
+
+
+class SanctionsScreeningPort:
+    def __init__(self, screening: SanctionsScreening) -> None:
+        self.screening = screening
+
+    def screen(
+        self, context: Context, item_kind: str, item_id: str, party_name: str
+    ) -> ScreeningResult:
+        outcome = self.screening.screen(context, item_kind, item_id, party_name)
+        return ScreeningResult(outcome.result, outcome.case_id)
+
+    def decision(self, item_kind: str, item_id: str) -> str | None:
+        case = self.screening.latest_case(item_kind, item_id)
+        if case is None:
+            return None
+        status = case.status
+        if status in ("clear", "cleared"):
+            return CLEARED
+        if status == "rejected":
+            return REJECTED
+        return None
+
+    def clear(self, context: Context, case_id: UUID, reason: str) -> int:
+        return self.screening.clear(context, case_id, reason)
+
+    def reject(self, context: Context, case_id: UUID, reason: str) -> int:
+        return self.screening.reject(context, case_id, reason)

@@ -1,0 +1,50 @@
+"""What payments and receipts need from sanctions screening: a small port.
+
+The payment and receipt commands depend on this Protocol only, so they are
+tested with an in-memory fake and run with the real sanctions module through
+an adapter (``domain.sanctions_port``).
+
+- ``screen`` screens an item's party name and returns the result (clear |
+  review | hit) and the screening case id; it may write the case to the log
+  (the real module does, in its own commit).
+- ``decision`` says what compliance decided on the item's latest case:
+  ``cleared`` (the item may proceed: a clear re-screening counts too),
+  ``rejected``, or None while it is still pending.
+- ``clear`` and ``reject`` record compliance's decision on a case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from domain.commands import Context
+
+RESULTS = ("clear", "review", "hit")
+CLEARED = "cleared"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningResult:
+    """``result``: clear | review | hit; ``case_id``: the screening case recorded."""
+
+    result: str
+    case_id: UUID
+
+    @property
+    def held(self) -> bool:
+        return self.result != "clear"
+
+
+class ScreeningPort(Protocol):
+    def screen(
+        self, context: Context, item_kind: str, item_id: str, party_name: str
+    ) -> ScreeningResult: ...
+
+    def decision(self, item_kind: str, item_id: str) -> str | None: ...
+
+    def clear(self, context: Context, case_id: UUID, reason: str) -> object: ...
+
+    def reject(self, context: Context, case_id: UUID, reason: str) -> object: ...
