@@ -15,6 +15,7 @@ from typing import Any
 from backoffice.settings import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
 from replay.audit_verify import ChainVerifier, VerifyReport
 from replay.checkpoint_note import Checkpoint, parse
+from replay.log_reader import gc_paused
 
 PAGE_SIZE = 10_000
 # Verification reads bigger pages, fetched ahead by a thread while the
@@ -269,7 +270,9 @@ def verify_chain(
 ) -> VerifyReport:
     """Recompute the whole chain and check every checkpoint (stored and given)."""
     verifier = ChainVerifier(public_keys)
-    with ChainReader(database) as reader:
+    # A million rows of small acyclic objects: reference counting frees them;
+    # the cyclic collector would rescan the growing heap (about 9% of the time).
+    with gc_paused(), ChainReader(database) as reader:
         if reader.sqlite:
             for position, notification_id, leaf, link, event in reader.walk():
                 verifier.feed(position, notification_id, leaf, link, event)
