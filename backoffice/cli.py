@@ -51,17 +51,21 @@ def demo(
 ) -> None:
     """Build a small company's year on the store, then print the trial balance and verify."""
     from backoffice.demo import DemoCompany
+    from backoffice.subject_keys import SubjectKeyStore
 
     with _system(database) as system:
         console.print(f"[bold]demo[/bold] seed={seed} store={escape(system.database.display)}")
         started = time.perf_counter()
-        report = DemoCompany(system.app, seed=seed).run_year()
+        keys = SubjectKeyStore(system.database)
+        report = DemoCompany(system.app, seed=seed, keys=keys).run_year()
         console.print(
             f"entries posted: {report.entries_posted}, reversals: {report.reversals}, "
             f"pending posted/voided: {report.pending_posted}/{report.pending_voided}, "
             f"periods closed: {', '.join(report.periods_closed) or 'none'}"
         )
         console.print(f"refused as expected: {report.refusals}  (nothing written for those)")
+        for line in report.business.lines() if report.business else []:
+            console.print(escape(line))
         console.print(
             f"log head position: {report.head_position} ({time.perf_counter() - started:.2f}s)"
         )

@@ -6,6 +6,15 @@ rent, salaries, supplier payments, EUR receipts converted through the
 trading accounts, corrections by reversal, two-phase card payments posted
 or voided, and month ends closed as the year goes on. The same seed always
 produces the same commands; idempotency keys make re-running it harmless.
+
+Given a subject key store, the year also has its business
+(``backoffice.demo_business``): payees and customers registered as data
+subjects, a fictional sanctions list, outgoing payments through their whole
+life (one held and rejected, one held and cleared, failed, returned,
+cancelled), receipts by wire, card and cash, a netted settlement, and at
+year end an erasure and one month's bank statement imported and reconciled
+(``backoffice.demo_bank``). Business dated in a month is done before that
+month is closed.
 """
 
 from __future__ import annotations
@@ -18,25 +27,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from backoffice.demo_bank import CORRECTION_REASON
+from backoffice.demo_business import DemoBusiness
+from backoffice.demo_data import CHART
+from backoffice.demo_summary import BusinessSummary, summarise
 from domain.application import BackOffice
 from domain.commands import Context, PostJournalEntry
 from domain.errors import AccountAlreadyExists, DomainError
-
-CHART: list[tuple[str, str, str, list[str], list[str]]] = [
-    ("Assets:Bank:Checking", "Operating bank account", "asset", ["USD"], ["no_overdraft"]),
-    ("Assets:Bank:EUR", "Euro bank account", "asset", ["EUR"], ["no_overdraft"]),
-    ("Assets:Receivables", "Trade receivables", "asset", ["USD"], []),
-    ("Liabilities:Payables", "Trade payables", "liability", ["USD"], []),
-    ("Liabilities:CardClearing", "Card payments in flight", "liability", ["USD"], []),
-    ("Equity:Capital", "Paid-in capital", "equity", ["USD"], []),
-    ("Equity:Trading:FX", "Currency trading", "equity", ["USD", "EUR"], []),
-    ("Income:Sales", "Sales", "income", ["USD"], []),
-    ("Income:Sales:EU", "Sales to EU customers", "income", ["EUR"], []),
-    ("Expenses:Rent", "Office rent", "expense", ["USD"], []),
-    ("Expenses:Salaries", "Salaries", "expense", ["USD"], []),
-    ("Expenses:Supplies", "Office supplies", "expense", ["USD"], []),
-    ("Expenses:Travel", "Travel", "expense", ["USD"], []),
-]
+from domain.subject_commands import SubjectKeys
 
 EUR_USD_RATE_MIN, EUR_USD_RATE_MAX = 105, 112  # USD cents per EUR cent, x100
 
@@ -53,6 +51,7 @@ class DemoReport:
     periods_closed: list[str]
     refusals: dict[str, int]
     head_position: int
+    business: BusinessSummary | None = None
 
 
 def _line(account: str, direction: str, amount_minor: int, asset: str = "USD") -> dict[str, str]:
@@ -77,7 +76,10 @@ def _transfer(
 class DemoCompany:
     """Drives a BackOffice through a year of business, deterministically from ``seed``."""
 
-    def __init__(self, app: BackOffice, seed: int, year: int = 2025) -> None:
+    def __init__(
+        self, app: BackOffice, seed: int, year: int = 2025, keys: SubjectKeys | None = None
+    ) -> None:
+        """``keys``: the subject key store; without it the year is the ledger alone."""
         self.app = app
         self.seed = seed
         self.year = year
@@ -86,6 +88,7 @@ class DemoCompany:
         self.refusals: dict[str, int] = {}
         self.posted = self.reversals = self.pending_posted = self.pending_voided = 0
         self.closed: list[str] = []
+        self.business = None if keys is None else DemoBusiness(self, app, keys)
 
     def open_chart(self) -> None:
         for code, name, account_type, assets, flags in CHART:
@@ -93,7 +96,7 @@ class DemoCompany:
             with contextlib.suppress(AccountAlreadyExists):
                 self.app.open_account(self.context, code, name, account_type, assets, flags)
 
-    def _key(self, *parts: object) -> str:
+    def key(self, *parts: object) -> str:
         return ":".join(["demo", str(self.seed), *map(str, parts)])
 
     def _entry(
@@ -106,7 +109,7 @@ class DemoCompany:
     ) -> PostJournalEntry:
         return PostJournalEntry(
             context=self.context,
-            idempotency_key=self._key(key),
+            idempotency_key=self.key(key),
             effective_date=day.isoformat(),
             postings=postings,
             description=description,
@@ -187,7 +190,7 @@ class DemoCompany:
             ],
         )
 
-    def _post(self, commands: list[PostJournalEntry]) -> list[Any]:
+    def post(self, commands: list[PostJournalEntry]) -> list[Any]:
         outcomes = self.app.post_entries(commands)
         for outcome in outcomes:
             if isinstance(outcome, DomainError):
@@ -196,7 +199,7 @@ class DemoCompany:
                 self.posted += 0 if outcome.replayed else 1
         return outcomes
 
-    def _attempt(self, action: Callable[[], object]) -> bool:
+    def attempt(self, action: Callable[[], object]) -> bool:
         try:
             action()
         except DomainError as refusal:
@@ -206,18 +209,18 @@ class DemoCompany:
 
     def run_month(self, month: int) -> None:
         commands = list(self.month_commands(month))
-        outcomes = self._post(commands)
+        outcomes = self.post(commands)
         accepted = [o for o in outcomes if not isinstance(o, DomainError) and not o.replayed]
         # A correction: one invoice was booked twice by mistake and is reversed.
-        if accepted and self._attempt(
+        if accepted and self.attempt(
             lambda: self.app.reverse_entry(
-                self.context, accepted[len(accepted) // 2].entry_id, "Booked twice"
+                self.context, accepted[len(accepted) // 2].entry_id, CORRECTION_REASON
             )
         ):
             self.reversals += 1
         self._card_payments(month)
         # A mistake the ledger refuses: an unbalanced entry (counted, not written).
-        self._post(
+        self.post(
             [
                 self._entry(
                     f"typo-{month}",
@@ -243,15 +246,15 @@ class DemoCompany:
                 ),
                 pending=True,
             )
-            outcome = self._post([command])[0]
+            outcome = self.post([command])[0]
             if isinstance(outcome, DomainError) or outcome.replayed:
                 continue
             entry_id = outcome.entry_id
-            if number == 0 and self._attempt(
+            if number == 0 and self.attempt(
                 functools.partial(self.app.post_pending, self.context, entry_id)
             ):
                 self.pending_posted += 1
-            elif number == 1 and self._attempt(
+            elif number == 1 and self.attempt(
                 functools.partial(
                     self.app.void_pending, self.context, entry_id, "Authorisation expired"
                 )
@@ -260,16 +263,20 @@ class DemoCompany:
 
     def run_year(self) -> DemoReport:
         self.open_chart()
+        if self.business is not None:
+            self.business.open_year()
         for month in range(1, 13):
             self.run_month(month)
+            if self.business is not None:
+                self.business.run_month(month)
             if month <= 9:  # the books are closed up to the third quarter
                 period = f"{self.year}-{month - 2:02d}" if month > 2 else None
-                if period and self._attempt(
+                if period and self.attempt(
                     functools.partial(self.app.close_period, self.context, period, "Month end")
                 ):
                     self.closed.append(period)
         # A late invoice dated in a closed month is refused.
-        self._post(
+        self.post(
             [
                 self._entry(
                     "late-invoice",
@@ -279,6 +286,10 @@ class DemoCompany:
                 )
             ]
         )
+        summary = None
+        if self.business is not None:
+            self.business.close_year()
+            summary = summarise(self.business)
         return DemoReport(
             seed=self.seed,
             entries_posted=self.posted,
@@ -288,4 +299,5 @@ class DemoCompany:
             periods_closed=list(self.closed),
             refusals=dict(sorted(self.refusals.items())),
             head_position=self.app.recorder.max_notification_id() or 0,
+            business=summary,
         )
