@@ -223,7 +223,7 @@ def test_report_parameters_are_checked(company: System) -> None:
     with pytest.raises(InvalidInput, match="as_of_position"):
         service.prepare("trial-balance", {}, head(company.app) + 1)
     with pytest.raises(UnknownReport, match="known: trial-balance"):
-        service.prepare("large-cash", {})
+        service.prepare("payroll-tax", {})
 
 
 def test_a_closed_period_shows_as_reported_at_close_beside_as_known_now(company: System) -> None:
@@ -470,6 +470,9 @@ def test_the_api_serves_json_and_csv_with_provenance(reports_api: Any) -> None:
         "income-statement",
         "audit-extract",
         "screening",
+        "large-cash",
+        "structuring",
+        "segregation-of-duties",
     ]
     at = reports_api.event_count()
     first = reports_api.get(f"/v1/reports/trial-balance?period=2026-03&as_of_position={at}")
@@ -574,6 +577,6 @@ def test_the_cli_writes_a_report_and_its_provenance(
     assert as_json.stdout_bytes == render(
         company, "audit-extract", {"date_from": "2000-01-01", "date_to": "2199-12-31"}, at
     )
-    unknown = CliRunner().invoke(cli, ["report", "large-cash", "--database", url])
+    unknown = CliRunner().invoke(cli, ["report", "payroll-tax", "--database", url])
     assert unknown.exit_code == 2
     assert "trial-balance" in unknown.output and "screening" in unknown.output

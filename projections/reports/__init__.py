@@ -19,6 +19,9 @@ REPORT_MODULES = (
     "projections.reports.financial",
     "projections.reports.audit_extract",
     "projections.reports.screening_log",
+    "projections.reports.large_cash",
+    "projections.reports.structuring",
+    "projections.reports.segregation",
 )
 """Modules with a ``REPORTS`` tuple; a new report is one more module here."""
 
