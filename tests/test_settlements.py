@@ -12,7 +12,6 @@ after every settlement.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -619,6 +618,7 @@ def test_replay_rebuilds_the_same_balances_after_settlements(
 
 # --- API --------------------------------------------------------------------
 
+# Which roles each settlements permission admits (this test's statement of api.auth.PERMISSIONS).
 SETTLEMENT_PERMISSIONS = {
     "settlements:write": ("poster",),
     "settlements:approve": ("approver",),
@@ -627,19 +627,14 @@ SETTLEMENT_PERMISSIONS = {
 
 
 @contextmanager
-def settlement_api(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiHarness]:
-    """The API with the settlements router included, its permissions patched in."""
-    import api.auth
+def settlement_api(database_url: str) -> Iterator[ApiHarness]:
+    """The API (the settlements router and permissions are the app's own)."""
     from backoffice.signing import generate
 
-    for permission, roles in SETTLEMENT_PERMISSIONS.items():
-        monkeypatch.setitem(api.auth.PERMISSIONS, permission, tuple(roles))
-    routes = importlib.import_module("api.routes_settlements")
     settings_ = ApiSettings(database_url=database_url, signer=generate())
     built = build_system(database_url)
     tokens = {role: issue_token(built, settings_, role, f"{role}-actor") for role in ROLES}
     app = create_app(settings_, system=built)
-    app.include_router(routes.router)
     try:
         with TestClient(app, raise_server_exceptions=True) as client:
             yield ApiHarness(built, client, settings_, tokens)
@@ -648,8 +643,8 @@ def settlement_api(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
 
 
 @pytest.fixture
-def api(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiHarness]:
-    with settlement_api(database_url, monkeypatch) as harness:
+def api(database_url: str) -> Iterator[ApiHarness]:
+    with settlement_api(database_url) as harness:
         open_books(harness.system.app)
         yield harness
 
