@@ -15,8 +15,19 @@ for a full OFAC list, or load it with ``backoffice sanctions load``). A
 malformed list is a 422 ``invalid_sanctions_list`` naming the file and line,
 and nothing is written.
 
+Loading a new list version re-screens the payments and receipts still
+pending (held, or not yet approved, and not decided by compliance:
+``domain.sanctions_pending``); a payment or receipt whose payee or payer the
+new list names is then held.
+
 Payments and receipts do not screen through this router: they call
-``domain.sanctions_commands.SanctionsScreening.screen`` in-process.
+``domain.sanctions_commands.SanctionsScreening.screen`` in-process, with the
+party's data subject, so the name is sealed in the case under the subject's
+key. A name screened here (``POST /screenings``) is compliance's ad hoc
+query with no data subject behind it, and is recorded in the clear: do not
+type a customer's or payee's name here to record it (screen their payment
+or receipt instead). Cases and the case list show a subject's name opened,
+or ``[erased]`` after the subject's erasure (``subject_id`` says whose).
 """
 
 from __future__ import annotations
@@ -34,6 +45,7 @@ from api.auth import Principal
 from api.dependencies import authorize
 from api.problems import ApiProblem
 from api.routes_ledger import READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES
+from api.routes_subjects import subject_registry
 from api.state import api_state, context_for, idempotency_key, json_response, run_idempotent
 from domain.application import BackOffice
 from domain.errors import ConcurrencyConflict
@@ -45,6 +57,7 @@ from domain.sanctions import (
     THRESHOLD_MIN,
 )
 from domain.sanctions_commands import SanctionsScreening
+from domain.sanctions_pending import screening_with_pending
 from domain.screening import ITEM_ID_LENGTH_MAX, screening_case_id
 from projections.screening import QUERY_LIMIT_MAX, ScreeningLog
 
@@ -132,6 +145,9 @@ class CaseOut(BaseModel):
     case_id: str
     item_kind: str
     item_id: str
+    subject_id: str | None = Field(
+        description="the data subject screened (name opened, or [erased]); null: ad hoc"
+    )
     party_name: str
     normalised_name: str
     list_version: str
@@ -154,6 +170,7 @@ class CaseRow(BaseModel):
     case_id: str
     item_kind: str
     item_id: str
+    subject_id: str | None
     party_name: str
     list_version: str
     result: Result
@@ -179,11 +196,12 @@ class CasePage(BaseModel):
 
 
 def sanctions_screening(request: Request) -> SanctionsScreening:
-    """This API process's screening commands over its system (built on first use)."""
+    """This API process's screening commands over its system (built on first use):
+    with the subject registry, re-screening pending payments and receipts on a new list."""
     state = api_state(request)
     screening: SanctionsScreening | None = getattr(request.app.state, "sanctions_screening", None)
     if screening is None or screening.app is not state.app:
-        screening = SanctionsScreening(state.app)
+        screening = screening_with_pending(state.app, subject_registry(request))
         request.app.state.sanctions_screening = screening
     return screening
 
@@ -226,8 +244,9 @@ def load_list(
     body: SanctionsListIn,
     principal: Principal = Depends(authorize("sanctions:load")),
 ) -> Response:
-    """Load a list version (OFAC CSV text) and make it the active one. The same files
-    again answer ``already_loaded`` and write nothing."""
+    """Load a list version (OFAC CSV text) and make it the active one, then re-screen
+    the payments and receipts still pending against it. The same files again answer
+    ``already_loaded`` and write no list (a re-screening left unfinished is finished)."""
     key = idempotency_key(request)
     screening = sanctions_screening(request)
     context = context_for(request, principal)
@@ -283,7 +302,8 @@ def screen_name(
     principal: Principal = Depends(authorize("sanctions:screen")),
 ) -> Response:
     """Screen a name against the active list; recorded as a case (a review or hit then
-    awaits a decision like any other)."""
+    awaits a decision like any other). Ad hoc: the name is recorded in the clear, as
+    typed; payees and payers are screened through their payment or receipt (sealed)."""
     key = idempotency_key(request)
     screening = sanctions_screening(request)
     context = context_for(request, principal)
@@ -346,8 +366,9 @@ def read_case(
     case_id: UUID,
     principal: Principal = Depends(authorize("sanctions:read")),
 ) -> Response:
-    """One case as it stands in the log."""
-    return json_response(200, sanctions_screening(request).case(case_id).as_dict())
+    """One case as it stands in the log (a data subject's name opened, or ``[erased]``)."""
+    screening = sanctions_screening(request)
+    return json_response(200, screening.case_view(screening.case(case_id)))
 
 
 def _decide(

@@ -1,12 +1,15 @@
 """CLI: sanctions lists and screening.
 
 ``backoffice sanctions load SDN.csv [ALT.csv] [--source NAME]`` loads a list
-version (the same files twice: nothing new); ``screen NAME`` matches a name
-against the active list and prints the result and matches without recording
-(``--record`` records a case for ``--item-kind``/``--item-id``); ``cases
-[--pending]`` lists cases from the screening log; ``clear CASE --reason`` and
-``reject CASE --reason`` decide a review or hit. Refusals exit 2 with the
-stable code.
+version (the same files twice: nothing new) and re-screens the payments and
+receipts still pending against it (held, or not yet approved, and not
+decided: a newly listed payee holds their payment); ``screen NAME`` matches
+a name against the active list and prints the result and matches without
+recording (``--record`` records a case for ``--item-kind``/``--item-id``:
+an ad hoc name, with no data subject, is recorded in the clear); ``cases
+[--pending]`` lists cases from the screening log (a payee's or payer's
+name opened, or ``[erased]``); ``clear CASE --reason`` and ``reject CASE
+--reason`` decide a review or hit. Refusals exit 2 with the stable code.
 """
 
 from __future__ import annotations
@@ -50,9 +53,14 @@ def _case_id(text: str) -> uuid.UUID:
 
 
 def _screening(system: Any, threshold: int = THRESHOLD_DEFAULT) -> Any:
-    from domain.sanctions_commands import SanctionsScreening
+    """The screening commands with the subject registry, re-screening pending
+    payments and receipts when a list is loaded."""
+    from backoffice.subject_keys import SubjectKeyStore
+    from domain.sanctions_pending import screening_with_pending
+    from domain.subject_commands import SubjectRegistry
 
-    return SanctionsScreening(system.app, threshold=threshold)
+    registry = SubjectRegistry(system.app, SubjectKeyStore(system.database))
+    return screening_with_pending(system.app, registry, threshold=threshold)
 
 
 def register(app: typer.Typer) -> None:
@@ -77,6 +85,15 @@ def register(app: typer.Typer) -> None:
             f"{verb} {loaded.list_version} ({escape(loaded.source)}): "
             f"{loaded.entry_count} entries, {loaded.alias_count} aliases, at {loaded.loaded_at}"
         )
+        report = loaded.rescreened
+        if report is not None:
+            held = sum(1 for outcome in report.screened if outcome.result != "clear")
+            console.print(
+                f"re-screened {len(report.screened)} pending item(s) ({held} held); "
+                f"{len(report.already_screened)} already screened against it, "
+                f"{len(report.skipped_decided)} decided by compliance, "
+                f"{len(report.skipped_erased)} with an erased party"
+            )
 
     @sanctions_app.command("current")
     def current(database: DatabaseOption = None) -> None:

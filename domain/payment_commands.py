@@ -11,6 +11,14 @@ the first commit (``BackOffice.riding``); screening writes its case in its
 own commit, so requesting and screening are two commands (``request`` then
 ``screen``), and a payment whose screening could not run stays ``requested``
 until ``screen`` is called again.
+
+The payee is screened as a data subject (``screen_party``): the screening
+case keeps the name sealed under the payee's key, never in the clear.
+When a new sanctions list is loaded, the payments still waiting on screening
+(``pending_screening_items``: held, or awaiting approval, without a
+compliance decision) are screened again, and each follows its new case
+(``follow_rescreening``): a hit or review holds it, clear lets it await
+approval.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ from domain.money import check_asset_code, format_amount, parse_amount
 from domain.parties import Party, existing_party, open_value, resolve_party
 from domain.payment_policy import PaymentPolicy
 from domain.payments import (
+    AWAITING_APPROVAL,
     BANK_REFERENCE_LENGTH_MAX,
     FUNDS_RESERVED,
     HELD,
@@ -61,11 +70,60 @@ from domain.payments import (
     content_fingerprint,
     reservation_key,
 )
-from domain.screening_port import CLEARED, REJECTED, ScreeningPort
+from domain.screening_follow import save_if_changed
+from domain.screening_port import CLEARED, REJECTED, ScreeningPort, screen_party
 from domain.subject_commands import SubjectRegistry
 
 ITEM_KIND = "payment"
 ACCOUNT_FIELD = "payee_account"
+RESCREENED_STATUSES = (HELD, AWAITING_APPROVAL)
+"""Where a payment still waits on screening's word: not yet approved, not decided."""
+
+
+def pending_screening_items(app: BackOffice) -> list[tuple[str, str, UUID]]:
+    """(``"payment"``, payment id, payee subject id) of every payment a new list
+    version re-screens: held or awaiting approval (not all approvals given, so no
+    funds reserved), and without a compliance decision. Read from the log by the
+    payments' creation topic, in log order: fine at this scale; a projection
+    (status -> ids) takes over when it is not."""
+    ids = ids_with_topic(app, Payment.PaymentRequested)
+    found = app.current_aggregates(ids)
+    return [
+        (ITEM_KIND, str(payment.id), UUID(payment.payee_subject_id))
+        for payment in (found[payment_id] for payment_id in ids)
+        if isinstance(payment, Payment)
+        and payment.status in RESCREENED_STATUSES
+        and payment.compliance_decision is None
+    ]
+
+
+def follow_rescreening(
+    app: BackOffice, context: Context, payment_id: UUID, result: str, case_id: UUID
+) -> int | None:
+    """A pending payment screened again (a new list version): it records its new
+    case (``PaymentScreened``), held for a review or hit, awaiting approval when
+    clear. None (nothing written) when it already follows that case or is no
+    longer pending."""
+
+    def attempt() -> list[Aggregate]:
+        payment = find(app, payment_id)
+        if (
+            not isinstance(payment, Payment)
+            or payment.status not in RESCREENED_STATUSES
+            or payment.compliance_decision is not None
+            or payment.screening_case_id == str(case_id)
+        ):
+            return []
+        payment.trigger_event(
+            Payment.PaymentScreened,
+            result=result,
+            case_id=str(case_id),
+            actor=context.actor,
+            correlation_id=context.correlation_id,
+        )
+        return [payment]
+
+    return save_if_changed(app, attempt)
 
 
 class Payments:
@@ -242,7 +300,15 @@ class Payments:
         party = existing_party(
             self.registry, UUID(payment.payee_subject_id), field="payee_subject_id"
         )
-        outcome = self.screening.screen(context, ITEM_KIND, str(payment_id), party.name)
+        outcome = screen_party(
+            self.screening,
+            context,
+            ITEM_KIND,
+            str(payment_id),
+            party.name,
+            subject_id=party.subject_id,
+            subject_key=party.key,
+        )
 
         def attempt() -> list[Aggregate]:
             current = self.get(payment_id)

@@ -4,6 +4,14 @@
 commit; ``screen`` screens the payer and, when clear, posts the entry in the
 same commit as ``ReceiptScreened`` and ``ReceiptPosted``; a held receipt is
 posted by ``post`` once compliance has cleared its case.
+
+The payer is screened as a data subject (``screen_party``): the screening
+case keeps the name sealed under the payer's key, never in the clear. When a
+new sanctions list is loaded, held receipts without a compliance decision
+(``pending_screening_items``) are screened again and follow their new case
+(``follow_rescreening``); a receipt whose new case is clear stays held until
+``post`` (which then finds it cleared). Recorded but unscreened receipts are
+not among them: their ``screen`` uses the newest list anyway.
 """
 
 from __future__ import annotations
@@ -37,10 +45,55 @@ from domain.receipts import (
     check_method,
     receipt_entry_key,
 )
-from domain.screening_port import CLEARED, REJECTED, ScreeningPort
+from domain.screening_follow import save_if_changed
+from domain.screening_port import CLEARED, REJECTED, ScreeningPort, screen_party
 from domain.subject_commands import SubjectRegistry
 
 ITEM_KIND = "receipt"
+
+
+def pending_screening_items(app: BackOffice) -> list[tuple[str, str, UUID]]:
+    """(``"receipt"``, receipt id, payer subject id) of every receipt a new list
+    version re-screens: held (not posted) without a compliance decision. Read
+    from the log by the receipts' creation topic: fine at this scale; a
+    projection (status -> ids) takes over when it is not."""
+    ids = ids_with_topic(app, Receipt.ReceiptRecorded)
+    found = app.current_aggregates(ids)
+    return [
+        (ITEM_KIND, str(receipt.id), UUID(receipt.payer_subject_id))
+        for receipt in (found[receipt_id] for receipt_id in ids)
+        if isinstance(receipt, Receipt)
+        and receipt.status == HELD
+        and receipt.compliance_decision is None
+    ]
+
+
+def follow_rescreening(
+    app: BackOffice, context: Context, receipt_id: UUID, result: str, case_id: UUID
+) -> int | None:
+    """A held receipt screened again (a new list version) records its new case
+    (``ReceiptScreened``); it stays held. None (nothing written) when it already
+    follows that case or is no longer pending."""
+
+    def attempt() -> list[Aggregate]:
+        receipt = find(app, receipt_id)
+        if (
+            not isinstance(receipt, Receipt)
+            or receipt.status != HELD
+            or receipt.compliance_decision is not None
+            or receipt.screening_case_id == str(case_id)
+        ):
+            return []
+        receipt.trigger_event(
+            Receipt.ReceiptScreened,
+            result=result,
+            case_id=str(case_id),
+            actor=context.actor,
+            correlation_id=context.correlation_id,
+        )
+        return [receipt]
+
+    return save_if_changed(app, attempt)
 
 
 class Receipts:
@@ -155,7 +208,15 @@ class Receipts:
         party = existing_party(
             self.registry, UUID(receipt.payer_subject_id), field="payer_subject_id"
         )
-        outcome = self.screening.screen(context, ITEM_KIND, str(receipt_id), party.name)
+        outcome = screen_party(
+            self.screening,
+            context,
+            ITEM_KIND,
+            str(receipt_id),
+            party.name,
+            subject_id=party.subject_id,
+            subject_key=party.key,
+        )
 
         def attempt() -> list[Aggregate]:
             current = self.get(receipt_id)

@@ -2,8 +2,11 @@
 
 What the payments and receipts work calls::
 
-    screening = SanctionsScreening(app, pending_items=registry_of_pending_items)
-    outcome = screening.screen(context, "payment", str(payment_id), payee_name)
+    screening = SanctionsScreening(app, registry=subjects, pending_items=pending)
+    outcome = screening.screen(
+        context, "payment", str(payment_id), payee_name,
+        subject_id=payee_subject_id, subject_key=payee_key,
+    )
     outcome.result            # "clear" -> proceed; "review" | "hit" -> hold for compliance
     screening.latest_case("payment", str(payment_id)).status
                               # clear | pending | cleared | rejected | superseded
@@ -20,9 +23,21 @@ version's entries are read from its ``SanctionsListLoaded`` event and
 indexed once. Without any loaded list, screening refuses (``NoSanctionsList``):
 nothing passes unscreened.
 
-Loading a new version re-screens the items still pending when a registry of
-them is set (``pending_items``); ``rescreen_pending`` can also be called on
-its own (say, after an interrupted load), and skips what is already done.
+A data subject's name (a payee, a payer: ``subject_id`` given) is sealed
+under the subject's key in the case (``domain.sanctions_names``), never stored in
+the clear; ``case_view`` opens it for a reader (``[erased]`` once the
+subject is erased). The key comes with the call (the payments and receipts
+hold it already) or from ``registry``. A name screened without a subject
+(compliance's ad hoc screening) stays in the clear.
+
+Loading a new version re-screens the items still pending when a provider of
+them is set (``pending_items``; ``domain.sanctions_pending`` lists the held
+and unapproved payments and receipts); each item's owner then follows its new
+case (``on_rescreened``). ``rescreen_pending`` can also be called on its own
+(say, after an interrupted load): it skips what is already screened, and
+tells the owners of those again (the owners ignore a case they already have).
+Re-posting the same list (nothing new is written) also finishes an
+interrupted re-screening.
 """
 
 from __future__ import annotations
@@ -30,7 +45,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -50,9 +65,11 @@ from domain.errors import (
     NoSanctionsList,
     ScreeningAlreadyDecided,
     ScreeningNotPending,
+    SubjectAlreadyErased,
     UnknownSanctionsList,
     UnknownScreeningCase,
 )
+from domain.parties import existing_party
 from domain.sanctions import (
     NORMALISATION,
     SCORER,
@@ -66,6 +83,7 @@ from domain.sanctions import (
     check_threshold,
     parse_list,
 )
+from domain.sanctions_names import ScreenedSubject, name_fields, opened_name, same_name
 from domain.screening import (
     ACTIVE_LIST_ID,
     ActiveSanctionsList,
@@ -77,6 +95,7 @@ from domain.screening import (
     screened_item_id,
     screening_case_id,
 )
+from domain.subject_commands import SubjectRegistry
 
 LIST_ENTRIES_BYTES_MAX = 24 * 2**20
 """Bound on the entries one ``SanctionsListLoaded`` event carries (as JSON)."""
@@ -96,11 +115,14 @@ class ListChanged(ConcurrencyConflict):
 
 @dataclass(frozen=True, slots=True)
 class PendingItem:
-    """An item whose owner (a payment, a receipt) is still pending, with its party name now."""
+    """An item whose owner (a payment, a receipt) is still pending: its party is
+    the data subject ``subject_id`` (its name is read, and sealed, through the
+    registry), or, without a subject, ``party_name`` as given (in the clear)."""
 
     item_kind: str
     item_id: str
-    party_name: str
+    party_name: str = ""
+    subject_id: UUID | None = None
 
 
 PendingItems = Callable[[], Iterable[PendingItem]]
@@ -118,6 +140,7 @@ class LoadedList:
     loaded_at: str
     newly_loaded: bool
     position: int | None
+    rescreened: RescreenReport | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +169,17 @@ class ScreeningOutcome:
 
 @dataclass(frozen=True, slots=True)
 class RescreenReport:
+    """``skipped_erased``: items whose subject was erased (no name left to screen)."""
+
     list_version: str
     screened: list[ScreeningOutcome] = field(default_factory=list)
     already_screened: list[PendingItem] = field(default_factory=list)
     skipped_decided: list[PendingItem] = field(default_factory=list)
+    skipped_erased: list[PendingItem] = field(default_factory=list)
+
+
+Rescreened = Callable[[Context, PendingItem, ScreeningOutcome], object]
+"""Tells an item's owner its latest case after a re-screening (idempotent)."""
 
 
 def _now_utc() -> str:
@@ -173,20 +203,26 @@ def _hold_index(index: SanctionsIndex) -> None:
 
 class SanctionsScreening:
     """The sanctions commands over ``app``; ``threshold``: the fuzzy score (0-100)
-    at or above which a name goes to review; ``pending_items``: the registry of
-    items to re-screen when a new list version is loaded."""
+    at or above which a name goes to review; ``registry``: the data subjects
+    (to read a pending item's name, find a key, open a sealed name);
+    ``pending_items``: the provider of items to re-screen when a new list
+    version is loaded, and ``on_rescreened`` what tells their owners."""
 
     def __init__(
         self,
         app: BackOffice,
         *,
         threshold: int = THRESHOLD_DEFAULT,
+        registry: SubjectRegistry | None = None,
         pending_items: PendingItems | None = None,
+        on_rescreened: Rescreened | None = None,
         clock: Callable[[], str] = _now_utc,
     ) -> None:
         self.app = app
         self.threshold = check_threshold(threshold)
+        self.registry = registry
         self.pending_items = pending_items
+        self.on_rescreened = on_rescreened
         self.clock = clock
         self._summaries: dict[str, dict[str, Any]] = {}
 
@@ -277,7 +313,8 @@ class SanctionsScreening:
             and active_now is not None
             and active_now.list_version == loaded.list_version
         ):
-            self.rescreen_pending(context)
+            report = self.rescreen_pending(context)
+            loaded = replace(loaded, rescreened=report)
         return loaded
 
     @staticmethod
@@ -351,29 +388,71 @@ class SanctionsScreening:
         item_id: str,
         party_name: str,
         *,
+        subject_id: UUID | None = None,
+        subject_key: bytes | None = None,
         threshold: int | None = None,
     ) -> ScreeningOutcome:
-        """Screen an item's party against the active list and record the case."""
+        """Screen an item's party against the active list and record the case.
+
+        ``subject_id``: the party is that data subject, and the case keeps its
+        name sealed under the subject's key (``subject_key``, or the registry's)."""
         check_item(item_kind, item_id)
+        subject = self._subject(subject_id, subject_key)
         for _attempt in range(CONFLICT_RETRIES_MAX):
             assessment = self.assess(party_name, threshold)
             try:
-                return self.record(context, item_kind, item_id, assessment)
+                return self._record(context, item_kind, item_id, assessment, subject)
             except ListChanged:
                 continue  # a new list arrived between matching and recording
         raise ConcurrencyConflict("the sanctions list kept changing; retry")
 
     def record(
-        self, context: Context, item_kind: str, item_id: str, assessment: Assessment
+        self,
+        context: Context,
+        item_kind: str,
+        item_id: str,
+        assessment: Assessment,
+        *,
+        subject_id: UUID | None = None,
+        subject_key: bytes | None = None,
     ) -> ScreeningOutcome:
-        """Record ``assessment`` as the item's case for its list version.
+        """Record ``assessment`` as the item's case for its list version
+        (``subject_id``, ``subject_key``: as for ``screen``).
 
         The same item, version and name again: the existing case (``replayed``).
         ListChanged (a ConcurrencyConflict) when the assessment's list is no
         longer the active one."""
+        subject = self._subject(subject_id, subject_key)
+        return self._record(context, item_kind, item_id, assessment, subject)
+
+    def _subject(self, subject_id: UUID | None, key: bytes | None) -> ScreenedSubject | None:
+        """The subject to seal under (its key given, else the registry's), or None."""
+        if subject_id is None:
+            assert key is None, "a subject key without its subject id"
+            return None
+        if key is None:
+            assert self.registry is not None, "a subject without its key needs the registry"
+            subject = self.registry.get(subject_id)
+            key = None if subject.erased else self.registry.keys.key_of(subject_id)
+            if key is None:
+                raise SubjectAlreadyErased(
+                    f"subject {subject_id} was erased: there is no name to screen",
+                    field="subject_id",
+                )
+        return ScreenedSubject(subject_id, key)
+
+    def _record(
+        self,
+        context: Context,
+        item_kind: str,
+        item_id: str,
+        assessment: Assessment,
+        subject: ScreenedSubject | None,
+    ) -> ScreeningOutcome:
         context.checked()
         item_kind, item_id = check_item(item_kind, item_id)
         case_id = screening_case_id(item_kind, item_id, assessment.list_version)
+        names = name_fields(assessment, subject)
         for _attempt in range(CONFLICT_RETRIES_MAX):
             with self.app.write_lock:
                 active = self._active()
@@ -385,11 +464,11 @@ class SanctionsScreening:
                 case = self._find(case_id, ScreeningCase)
                 if (
                     case is not None
-                    and case.normalised_name == assessment.normalised_name
+                    and same_name(case, names)
                     and case.threshold == assessment.threshold
                 ):
                     return self._outcome(case, None, replayed=True)
-                changed = self._stage(context, item_kind, item_id, case_id, case, assessment)
+                changed = self._stage(context, item_kind, item_id, case_id, case, assessment, names)
                 try:
                     recordings = self.app.save(*changed)
                 except IntegrityError:
@@ -407,11 +486,11 @@ class SanctionsScreening:
         case_id: UUID,
         case: ScreeningCase | None,
         assessment: Assessment,
+        names: dict[str, Any],
     ) -> list[Aggregate]:
         """The aggregates changed by recording ``assessment``, the case first."""
         common: dict[str, Any] = {
-            "party_name": assessment.party_name,
-            "normalised_name": assessment.normalised_name,
+            **names,
             "threshold": assessment.threshold,
             "scorer": SCORER,
             "normalisation": NORMALISATION,
@@ -492,6 +571,13 @@ class SanctionsScreening:
             raise UnknownScreeningCase(f"screening case {case_id} does not exist", field="case_id")
         return found
 
+    def case_view(self, case: ScreeningCase) -> dict[str, Any]:
+        """The case as a reader sees it: a subject's name opened, or ``[erased]``."""
+        if not case.sealed:
+            return case.as_dict()
+        assert self.registry is not None, "opening a subject's name needs the registry"
+        return case.as_dict(opened_name(self.registry, case))
+
     def latest_case(self, item_kind: str, item_id: str) -> ScreeningCase | None:
         """The item's latest case (None if it was never screened)."""
         item_kind, item_id = check_item(item_kind, item_id)
@@ -555,11 +641,13 @@ class SanctionsScreening:
         """Screen every pending item against the active list (``list_version``, if
         given, must be it) on a new case; the item's undecided case is superseded.
         Items already screened against it, or whose latest case compliance decided,
-        are skipped. ``items``: default the ``pending_items`` registry."""
+        are skipped; so are items whose subject was erased. ``items``: default the
+        ``pending_items`` provider. Each item screened, or found already screened,
+        is passed to ``on_rescreened`` with its latest case."""
         context.checked()
         if items is None:
             if self.pending_items is None:
-                raise InvalidInput("items: none given and no pending-items registry is set")
+                raise InvalidInput("items: none given and no pending-items provider is set")
             items = self.pending_items()
         index = self.index()
         if list_version is not None and list_version != index.list_version:
@@ -572,12 +660,36 @@ class SanctionsScreening:
             latest = self.latest_case(item_kind, item_id)
             if latest is not None and latest.list_version == index.list_version:
                 report.already_screened.append(item)
-            elif latest is not None and latest.decision is not None:
+                self._tell_owner(context, item, self._outcome(latest, None, replayed=True))
+                continue
+            if latest is not None and latest.decision is not None:
                 report.skipped_decided.append(item)
-            else:
-                assessment = index.assess(item.party_name, self.threshold)
-                report.screened.append(self.record(context, item_kind, item_id, assessment))
+                continue
+            named = self._pending_name(item)
+            if named is None:
+                report.skipped_erased.append(item)
+                continue
+            party_name, subject = named
+            assessment = index.assess(party_name, self.threshold)
+            outcome = self._record(context, item_kind, item_id, assessment, subject)
+            report.screened.append(outcome)
+            self._tell_owner(context, item, outcome)
         return report
+
+    def _pending_name(self, item: PendingItem) -> tuple[str, ScreenedSubject | None] | None:
+        """The name to screen a pending item under, and its subject; None once erased."""
+        if item.subject_id is None:
+            return item.party_name, None
+        assert self.registry is not None, "re-screening a subject's item needs the registry"
+        try:
+            party = existing_party(self.registry, item.subject_id, field="subject_id")
+        except SubjectAlreadyErased:
+            return None
+        return party.name, ScreenedSubject(party.subject_id, party.key)
+
+    def _tell_owner(self, context: Context, item: PendingItem, outcome: ScreeningOutcome) -> None:
+        if self.on_rescreened is not None:
+            self.on_rescreened(context, item, outcome)
 
     # --- helpers --------------------------------------------------------------
 

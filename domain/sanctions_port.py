@@ -4,6 +4,10 @@
 version; compliance decides on the item's latest case (a newer list version
 supersedes an undecided case, so the decision asked for is always the latest
 case's). A latest case that came back clear counts as cleared.
+
+``screen_subject`` (and ``screen`` with ``subject_id``) seals a data
+subject's name in the case under the subject's key: payments and receipts
+screen that way (``domain.screening_port.screen_party``).
 """
 
 from __future__ import annotations
@@ -20,10 +24,42 @@ class SanctionsScreeningPort:
         self.screening = screening
 
     def screen(
-        self, context: Context, item_kind: str, item_id: str, party_name: str
+        self,
+        context: Context,
+        item_kind: str,
+        item_id: str,
+        party_name: str,
+        *,
+        subject_id: UUID | None = None,
+        subject_key: bytes | None = None,
     ) -> ScreeningResult:
-        outcome = self.screening.screen(context, item_kind, item_id, party_name)
+        outcome = self.screening.screen(
+            context,
+            item_kind,
+            item_id,
+            party_name,
+            subject_id=subject_id,
+            subject_key=subject_key,
+        )
         return ScreeningResult(outcome.result, outcome.case_id)
+
+    def screen_subject(
+        self,
+        context: Context,
+        item_kind: str,
+        item_id: str,
+        party_name: str,
+        subject_id: UUID,
+        subject_key: bytes,
+    ) -> ScreeningResult:
+        return self.screen(
+            context,
+            item_kind,
+            item_id,
+            party_name,
+            subject_id=subject_id,
+            subject_key=subject_key,
+        )
 
     def decision(self, item_kind: str, item_id: str) -> str | None:
         case = self.screening.latest_case(item_kind, item_id)

@@ -16,6 +16,17 @@
 - ``ScreenedItem`` (id ``uuid5(item kind, item id)``): which case is the
   item's latest, so the owner of the item (a payment) finds it after a
   re-screening, and concurrent screenings of one item serialise on it.
+
+The name screened is personal data when it is a data subject's (a payee, a
+payer): then the case keeps the ``subject_id``, the name sealed under the
+subject's key (``sealed_name``, field ``screened_name``: its own associated
+data, so it cannot be passed off as the subject's ``name``) and a keyed
+digest of its normal form (``name_digest``, to recognise the same name
+again), and never the name itself: erasing the subject leaves the case
+unreadable as to who, and intact as to what was found. An ad hoc screening
+(compliance typing a name, no subject) keeps ``party_name`` and
+``normalised_name`` in the clear. Version 1 events (before subjects) carry
+the clear name only and are upcast with an empty subject.
 """
 
 from __future__ import annotations
@@ -31,6 +42,10 @@ from domain.errors import InvalidInput
 ITEM_KINDS = ("payment", "receipt", "other")
 ITEM_ID_LENGTH_MAX = 128
 CASE_STATUSES = ("clear", "pending", "cleared", "rejected", "superseded")
+SEALED_NAME_FIELD = "screened_name"
+"""The sealed field (associated data) of a subject's name as screened."""
+NAME_DIGEST_FIELD = "screened_name_normalised"
+"""The field the normal form of a subject's screened name is blinded under."""
 DECISIONS = ("cleared", "rejected")
 _LIST_NAMESPACE = uuid5(NAMESPACE_URL, "urn:backoffice:sanctions-list")
 _CASE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:backoffice:screening-case")
@@ -48,6 +63,13 @@ def screening_case_id(item_kind: str, item_id: str, list_version: str) -> UUID:
 
 def screened_item_id(item_kind: str, item_id: str) -> UUID:
     return uuid5(_ITEM_NAMESPACE, f"{item_kind}\x00{item_id}")
+
+
+def upcast_name_v1_v2(state: dict[str, Any]) -> None:
+    """A version 1 screening named the party in the clear, with no subject."""
+    state["subject_id"] = ""
+    state["sealed_name"] = None
+    state["name_digest"] = ""
 
 
 def check_item(item_kind: object, item_id: object) -> tuple[str, str]:
@@ -141,16 +163,27 @@ class ScreeningCase(Aggregate):
     """One item screened against one list version, and what compliance decided."""
 
     class ScreeningPerformed(Aggregate.Created):
-        """The item (``item_kind``, ``item_id``), ``party_name`` as screened and its
-        ``normalised_name``, the ``list_version``, ``threshold``, ``scorer``,
-        ``normalisation``, the ``result`` (clear|review|hit) and ``matches``
-        (``{ent_num, name, score, kind}``); ``supersedes``: the item's earlier
-        pending case this one replaces ("" if none)."""
+        """The item (``item_kind``, ``item_id``), the name as screened, the
+        ``list_version``, ``threshold``, ``scorer``, ``normalisation``, the
+        ``result`` (clear|review|hit) and ``matches`` (``{ent_num, name, score,
+        kind}``: list entries, public); ``supersedes``: the item's earlier pending
+        case this one replaces ("" if none).
+
+        The name: for a data subject, ``subject_id``, ``sealed_name`` (envelope)
+        and ``name_digest``, with ``party_name`` and ``normalised_name`` empty;
+        ad hoc (``subject_id`` ""), ``party_name`` and ``normalised_name`` in the
+        clear, ``sealed_name`` None and ``name_digest`` "". Version 2 added the
+        subject fields."""
+
+        class_version = 2
 
         item_kind: str
         item_id: str
+        subject_id: str
         party_name: str
+        sealed_name: dict[str, Any] | None
         normalised_name: str
+        name_digest: str
         list_version: str
         threshold: int
         scorer: str
@@ -161,13 +194,23 @@ class ScreeningCase(Aggregate):
         actor: str
         correlation_id: str
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_name_v1_v2(state)
+
     class ScreeningRepeated(Aggregate.Event):
         """The same item screened again against the same version under another
         party name; it replaces the earlier screening of this case (and any
-        decision on it: a decision is about one name)."""
+        decision on it: a decision is about one name). The name fields as in
+        ``ScreeningPerformed``; version 2 added the subject fields."""
 
+        class_version = 2
+
+        subject_id: str
         party_name: str
+        sealed_name: dict[str, Any] | None
         normalised_name: str
+        name_digest: str
         threshold: int
         scorer: str
         normalisation: str
@@ -176,10 +219,17 @@ class ScreeningCase(Aggregate):
         actor: str
         correlation_id: str
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_name_v1_v2(state)
+
         def apply(self, aggregate: Any) -> None:
             aggregate.screening_number += 1
+            aggregate.subject_id = self.subject_id
             aggregate.party_name = self.party_name
+            aggregate.sealed_name = self.sealed_name
             aggregate.normalised_name = self.normalised_name
+            aggregate.name_digest = self.name_digest
             aggregate.threshold = self.threshold
             aggregate.result = self.result
             aggregate.matches = list(self.matches)
@@ -225,8 +275,11 @@ class ScreeningCase(Aggregate):
         self,
         item_kind: str,
         item_id: str,
+        subject_id: str,
         party_name: str,
+        sealed_name: dict[str, Any] | None,
         normalised_name: str,
+        name_digest: str,
         list_version: str,
         threshold: int,
         scorer: str,
@@ -239,8 +292,11 @@ class ScreeningCase(Aggregate):
     ) -> None:
         self.item_kind = item_kind
         self.item_id = item_id
+        self.subject_id = subject_id
         self.party_name = party_name
+        self.sealed_name = sealed_name
         self.normalised_name = normalised_name
+        self.name_digest = name_digest
         self.list_version = list_version
         self.threshold = threshold
         self.scorer = scorer
@@ -273,13 +329,23 @@ class ScreeningCase(Aggregate):
     def undecided(self) -> bool:
         return self.decision is None and self.superseded_by is None
 
-    def as_dict(self) -> dict[str, Any]:
+    @property
+    def sealed(self) -> bool:
+        """Whether the name screened is a data subject's (sealed, not in the clear)."""
+        return bool(self.subject_id)
+
+    def as_dict(self, opened_name: tuple[str, str] | None = None) -> dict[str, Any]:
+        """The case; ``opened_name``: (name, normal form) of a sealed case as the
+        reader may see them (opened, or ``[erased]``); a sealed case's own fields
+        are empty."""
+        party_name, normalised_name = opened_name or (self.party_name, self.normalised_name)
         return {
             "case_id": str(self.id),
             "item_kind": self.item_kind,
             "item_id": self.item_id,
-            "party_name": self.party_name,
-            "normalised_name": self.normalised_name,
+            "subject_id": self.subject_id or None,
+            "party_name": party_name,
+            "normalised_name": normalised_name,
             "list_version": self.list_version,
             "threshold": self.threshold,
             "result": self.result,

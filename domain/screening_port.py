@@ -11,12 +11,20 @@ an adapter (``domain.sanctions_port``).
   ``cleared`` (the item may proceed: a clear re-screening counts too),
   ``rejected``, or None while it is still pending.
 - ``clear`` and ``reject`` record compliance's decision on a case.
+
+The party of a payment or receipt is a data subject: a port that records
+what it screens (the sanctions module) must not record the name in the
+clear, so it also offers ``screen_subject`` (``SubjectScreeningPort``),
+which takes the subject's id and key and seals the name under them.
+``screen_party`` is what payments and receipts call: ``screen_subject``
+when the port has it, else ``screen`` (a port that records nothing, such
+as the tests' in-memory fake, needs no subject).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 from domain.commands import Context
@@ -48,3 +56,35 @@ class ScreeningPort(Protocol):
     def clear(self, context: Context, case_id: UUID, reason: str) -> object: ...
 
     def reject(self, context: Context, case_id: UUID, reason: str) -> object: ...
+
+
+@runtime_checkable
+class SubjectScreeningPort(Protocol):
+    """A port that records screenings: it seals a data subject's name under the
+    subject's key (``subject_key``) instead of keeping it in the clear."""
+
+    def screen_subject(
+        self,
+        context: Context,
+        item_kind: str,
+        item_id: str,
+        party_name: str,
+        subject_id: UUID,
+        subject_key: bytes,
+    ) -> ScreeningResult: ...
+
+
+def screen_party(
+    port: ScreeningPort,
+    context: Context,
+    item_kind: str,
+    item_id: str,
+    party_name: str,
+    *,
+    subject_id: UUID,
+    subject_key: bytes,
+) -> ScreeningResult:
+    """Screen a data subject's name through ``port``, sealed where the port records it."""
+    if isinstance(port, SubjectScreeningPort):
+        return port.screen_subject(context, item_kind, item_id, party_name, subject_id, subject_key)
+    return port.screen(context, item_kind, item_id, party_name)

@@ -7,6 +7,14 @@ position, like the audit trail and the subjects projection. ``fold_case`` is
 a plain function of (case state, event); the rows of lists, screenings and
 dispositions depend on their event alone. The compliance reports read this
 log (filters: result, status, item, list version, time range).
+
+A data subject's name stays sealed in the tables too (``subject_id`` and
+``sealed_name``); each query opens the names of the rows it returns with
+the subjects' keys as they are then, so a subject erased (key destroyed)
+reads ``[erased]`` at once, live or after a rebuild, and no name is kept in
+the clear outside the log either. Ad hoc screenings (no subject) carry their
+name in the clear, as their events do. Events of both versions fold: a
+version 1 screening (before subjects) is an ad hoc one.
 """
 
 from __future__ import annotations
@@ -15,19 +23,25 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
 
 from backoffice.settings import Database
+from backoffice.subject_keys import SubjectKeyStore
 from domain import limits
 from domain.errors import InvalidInput, UnknownScreeningCase
 from domain.sanctions import RESULTS
 from domain.screening import (
     CASE_STATUSES,
     ITEM_KINDS,
+    SEALED_NAME_FIELD,
     SanctionsList,
     ScreeningCase,
 )
+from domain.sealing import open_envelope
+from domain.subject_commands import SubjectKeys
+from domain.subjects import ERASED
 from projections.audit import recorded_at_text
 from projections.screening_store import (
     CASE_COLUMNS,
@@ -52,7 +66,9 @@ class CaseState:
     case_id: str
     item_kind: str
     item_id: str
+    subject_id: str
     party_name: str
+    sealed_name: str
     list_version: str
     result: str
     match_count: int
@@ -80,16 +96,27 @@ def _name(event: LogEvent) -> str:
     return event.topic.rpartition(".")[2]
 
 
+def name_columns(fields: dict[str, Any]) -> tuple[str, str, str]:
+    """(subject_id, party_name, sealed_name as JSON text) of a screening event of
+    either version: a subject's name sealed, an ad hoc one in the clear."""
+    sealed = fields.get("sealed_name")
+    sealed_text = "" if sealed is None else orjson.dumps(sealed).decode()
+    return fields.get("subject_id") or "", fields["party_name"], sealed_text
+
+
 def fold_case(state: CaseState | None, event: LogEvent) -> CaseState | None:
     """The case after ``event`` (a ScreeningCase event)."""
     name, fields, position = _name(event), event.state, event.position
     at = recorded_at_text(fields["timestamp"])
     if name == "ScreeningPerformed":
+        subject_id, party_name, sealed_name = name_columns(fields)
         return CaseState(
             case_id=event.originator_id,
             item_kind=fields["item_kind"],
             item_id=fields["item_id"],
-            party_name=fields["party_name"],
+            subject_id=subject_id,
+            party_name=party_name,
+            sealed_name=sealed_name,
             list_version=fields["list_version"],
             result=fields["result"],
             match_count=len(fields["matches"]),
@@ -100,9 +127,12 @@ def fold_case(state: CaseState | None, event: LogEvent) -> CaseState | None:
         )
     assert state is not None, f"{name} at {position} before its case was opened"
     if name == "ScreeningRepeated":
+        subject_id, party_name, sealed_name = name_columns(fields)
         return replace(
             state,
-            party_name=fields["party_name"],
+            subject_id=subject_id,
+            party_name=party_name,
+            sealed_name=sealed_name,
             result=fields["result"],
             match_count=len(fields["matches"]),
             screened_by=fields["actor"],
@@ -135,7 +165,9 @@ def case_row(state: CaseState) -> tuple[Any, ...]:
         state.case_id,
         state.item_kind,
         state.item_id,
+        state.subject_id,
         state.party_name,
+        state.sealed_name,
         state.list_version,
         state.result,
         state.status,
@@ -159,7 +191,9 @@ def case_state(row: tuple[Any, ...]) -> CaseState:
         case_id=values["case_id"],
         item_kind=values["item_kind"],
         item_id=values["item_id"],
+        subject_id=values["subject_id"],
         party_name=values["party_name"],
+        sealed_name=values["sealed_name"],
         list_version=values["list_version"],
         result=values["result"],
         match_count=int(values["match_count"]),
@@ -196,6 +230,7 @@ def event_rows(
         )
         return [row], [], []
     if name in ("ScreeningPerformed", "ScreeningRepeated"):
+        subject_id, party_name, sealed_name = name_columns(fields)
         screening = (
             position,
             event.originator_id,
@@ -203,7 +238,9 @@ def event_rows(
             at,
             fields.get("item_kind"),
             fields.get("item_id"),
-            fields["party_name"],
+            subject_id,
+            party_name,
+            sealed_name,
             fields.get("list_version"),
             fields["threshold"],
             fields["result"],
@@ -242,10 +279,12 @@ class ScreeningLog:
         *,
         catch_up_on_query: bool = True,
         page_size: int = PAGE_SIZE_DEFAULT,
+        keys: SubjectKeys | None = None,
     ) -> None:
         self.database = database
         self.catch_up_on_query = catch_up_on_query
         self.page_size = page_size
+        self._keys = keys
         self.store = ScreeningStore(database)
         self._reader = LogReader(database)
         self._tables_ready = False
@@ -258,9 +297,34 @@ class ScreeningLog:
 
     def _ensure_tables(self) -> None:
         if not self._tables_ready:
-            if not self.store.tables_exist():
-                self.store.create_tables()
+            _ensure_store_tables(self.store)
             self._tables_ready = True
+
+    @property
+    def keys(self) -> SubjectKeys:
+        """The subjects' keys (built on first use: ad hoc rows need none)."""
+        if self._keys is None:
+            self._keys = SubjectKeyStore(self.database)
+        return self._keys
+
+    def _opened(self, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``views`` with each subject's name opened (``[erased]`` without its key)
+        in ``party_name``, ``subject_id`` None for ad hoc rows, no envelope."""
+        subject_ids = {UUID(view["subject_id"]) for view in views if view["subject_id"]}
+        keys = self.keys.keys_of(subject_ids) if subject_ids else {}
+        for view in views:
+            sealed = view.pop("sealed_name")
+            if not view["subject_id"]:
+                view["subject_id"] = None
+                continue
+            subject_id = UUID(view["subject_id"])
+            key = keys.get(subject_id)
+            view["party_name"] = (
+                ERASED
+                if key is None or not sealed
+                else open_envelope(key, subject_id, SEALED_NAME_FIELD, orjson.loads(sealed))
+            )
+        return views
 
     # --- folding --------------------------------------------------------------
 
@@ -356,7 +420,7 @@ class ScreeningLog:
         if status is not None:
             filters.append(("status", "=", status))
         rows = self._select("cases", filters, "screened_position", after, limit)
-        return [_case_view(row) for row in rows]
+        return self._opened([_case_view(row) for row in rows])
 
     def screenings(
         self,
@@ -381,7 +445,7 @@ class ScreeningLog:
         views = [dict(zip(SCREENING_COLUMNS, row, strict=True)) for row in rows]
         for view in views:
             view["matches"] = orjson.loads(view["matches"])
-        return views
+        return self._opened(views)
 
     def dispositions(
         self, *, case_id: str | None = None, after: int = 0, limit: int = 100
@@ -413,7 +477,8 @@ class ScreeningLog:
     def cases_by_id(self, case_ids: list[str]) -> list[dict[str, Any]]:
         with self._lock:
             self._fresh()
-            return [_case_view(row) for row in self.store.case_rows(case_ids)]
+            rows = self.store.case_rows(case_ids)
+        return self._opened([_case_view(row) for row in rows])
 
     def _select(
         self,
@@ -496,11 +561,20 @@ def _moment(value: str | datetime | date, field: str) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _ensure_store_tables(store: ScreeningStore) -> None:
+    """Create the ``scr_`` tables if missing, or of an older layout (dropped first:
+    the next catch-up folds the log again from the start)."""
+    if store.tables_exist() and store.layout_current():
+        return
+    if store.tables_exist():
+        store.drop_outdated_tables()
+    store.create_tables()
+
+
 def ensure_tables(database: Database) -> None:
     """Create the ``scr_`` tables if missing (for ``backoffice migrate``)."""
     store = ScreeningStore(database)
     try:
-        if not store.tables_exist():
-            store.create_tables()
+        _ensure_store_tables(store)
     finally:
         store.close()

@@ -6,9 +6,9 @@ Tables (prefix ``scr_``, next to the log; read models, rewritten freely):
   ``entry_count``, ``alias_count``, ``loaded_at``, ``loaded_by``, ``position``.
 - ``scr_screenings``: each screening performed, one row per event:
   ``position`` (key), ``case_id``, ``case_version``, ``recorded_at``,
-  ``item_kind``, ``item_id``, ``party_name``, ``list_version``, ``threshold``,
-  ``result``, ``match_count``, ``matches`` (JSON text), ``actor``,
-  ``correlation_id``.
+  ``item_kind``, ``item_id``, ``subject_id``, ``party_name``,
+  ``sealed_name``, ``list_version``, ``threshold``, ``result``,
+  ``match_count``, ``matches`` (JSON text), ``actor``, ``correlation_id``.
 - ``scr_dispositions``: each decision or supersession: ``position`` (key),
   ``case_id``, ``disposition`` (cleared | rejected | superseded), ``reason``
   (the successor case for a supersession), ``actor``, ``recorded_at``,
@@ -17,6 +17,13 @@ Tables (prefix ``scr_``, next to the log; read models, rewritten freely):
   version, latest ``result``, ``status`` (clear | pending | cleared |
   rejected | superseded), who screened and decided, when, and positions.
 - ``scr_tracking``: (``projection_name``, ``position``).
+
+A data subject's name is never here in the clear: ``subject_id`` and
+``sealed_name`` (the envelope as JSON text) with ``party_name`` empty; the
+reader opens it with the subject's key (``projections.screening``). An ad
+hoc screening has ``subject_id`` and ``sealed_name`` empty and
+``party_name`` in the clear. Tables of the layout before these columns are
+dropped and folded again from the log (``layout_current``).
 
 Times are fixed-width ISO 8601 UTC text, so text order is time order. A
 page's rows and the new position commit in one transaction; the tracking row
@@ -51,7 +58,9 @@ SCREENING_COLUMNS = (
     "recorded_at",
     "item_kind",
     "item_id",
+    "subject_id",
     "party_name",
+    "sealed_name",
     "list_version",
     "threshold",
     "result",
@@ -73,7 +82,9 @@ CASE_COLUMNS = (
     "case_id",
     "item_kind",
     "item_id",
+    "subject_id",
     "party_name",
+    "sealed_name",
     "list_version",
     "result",
     "status",
@@ -224,15 +235,47 @@ class ScreeningStore:
         found = self.rows("SELECT to_regclass(?)", (self.table("tracking"),))
         return bool(found) and found[0][0] is not None
 
+    def layout_current(self) -> bool:
+        """Whether the existing tables have every column this module writes."""
+        for name, (columns, _key) in TABLES.items():
+            if self.sqlite:
+                found = {row[1] for row in self.rows(f"PRAGMA table_info({self.table(name)})")}
+            else:
+                found = {
+                    row[0]
+                    for row in self.rows(
+                        "SELECT column_name FROM information_schema.columns "
+                        "WHERE table_schema = ? AND table_name = ?",
+                        (self.database.schema, f"{PREFIX}{name}"),
+                    )
+                }
+            if not set(columns) <= found:
+                return False
+        return True
+
+    def drop_outdated_tables(self) -> bool:
+        """Drop the read model if its layout is older than this module's (it is
+        folded again from the log); True if it was dropped."""
+        with self.transaction():
+            self._lock_layout()
+            if self.layout_current():  # another process upgraded it meanwhile
+                return False
+            for name in (*TABLES, "tracking"):
+                self.execute(f"DROP TABLE IF EXISTS {self.table(name)}")
+            return True
+
+    def _lock_layout(self) -> None:
+        if not self.sqlite:  # SQLite: BEGIN IMMEDIATE already serialises
+            self.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(?))",
+                (f"{self.database.schema}.{PREFIX}",),
+            )
+
     def create_tables(self) -> None:
         integer = "INTEGER" if self.sqlite else "bigint"
         text = "TEXT" if self.sqlite else 'text COLLATE "C"'
         with self.transaction():
-            if not self.sqlite:
-                self.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext(?))",
-                    (f"{self.database.schema}.{PREFIX}",),
-                )
+            self._lock_layout()
             for name, (columns, key) in TABLES.items():
                 declared = ", ".join(
                     f"{column} {integer if column in _INTEGER else text}"

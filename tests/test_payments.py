@@ -827,3 +827,137 @@ def test_the_cli_lists_and_shows_payments(books: tuple[System, Payments, FakeScr
     assert shown.exit_code == 0 and "amount: 12.34" in shown.output
     unknown = runner.invoke(cli, ["payments", "show", str(uuid4()), "--database", url])
     assert unknown.exit_code == 2
+
+
+# --- sealed screening names and re-screening, through the real sanctions module ------------
+
+
+def test_the_screening_case_keeps_the_payee_name_sealed_never_in_the_clear(
+    system: System,
+) -> None:
+    from domain.screening import SEALED_NAME_FIELD
+    from projections.screening import ScreeningLog
+    from tests.screening_support import LISTED_PAYEE, clear_forms, raw_log, real_desks
+
+    desks = real_desks(system)
+    clear_id = desks.payment("Zebulon Quixote")
+    held_id = desks.payment(LISTED_PAYEE)
+    held = desks.payments.get(held_id)
+    assert (held.status, held.screening_result) == ("held", "hit")  # hits still hold
+
+    raw = raw_log(system)
+    for name in ("Zebulon Quixote", LISTED_PAYEE):
+        for form in clear_forms(name):
+            assert form not in raw, form
+    assert b"Zebulon" not in raw and b"Quixote" not in raw
+    case = desks.screening.case(UUID(held.screening_case_id or ""))
+    assert (case.party_name, case.normalised_name) == ("", "")
+    assert case.subject_id == held.payee_subject_id and case.sealed_name is not None
+    key = desks.registry.keys.key_of(UUID(held.payee_subject_id))
+    assert key is not None
+    subject_id = UUID(held.payee_subject_id)
+    assert open_envelope(key, subject_id, SEALED_NAME_FIELD, case.sealed_name) == LISTED_PAYEE
+    assert case.matches[0]["name"] == "KESTREL, Anatol"  # list entries stay readable
+    assert desks.screening.case_view(case)["party_name"] == LISTED_PAYEE
+
+    log = ScreeningLog(system.database)
+    try:
+        names = {row["item_id"]: row["party_name"] for row in log.cases()}
+        assert names == {str(clear_id): "Zebulon Quixote", str(held_id): LISTED_PAYEE}
+        pending = log.cases(status="pending")  # the review goes to compliance
+        assert [row["subject_id"] for row in pending] == [held.payee_subject_id]
+    finally:
+        log.close()
+    desks.payments.decide_screening(COMPLIANCE, held_id, clear=True, reason="other person")
+    desks.payments.approve(APPROVER_1, held_id)
+    assert desks.payments.get(held_id).status == "funds_reserved"
+
+
+def test_after_the_payees_erasure_the_screening_log_and_report_read_erased(
+    system: System,
+) -> None:
+    from domain.commands import Context
+    from domain.subjects import ERASED
+    from projections.reports.service import ReportService
+    from projections.screening import ScreeningLog
+    from tests.screening_support import LISTED_PAYEE, real_desks
+
+    desks = real_desks(system)
+    held_id = desks.payment(LISTED_PAYEE)
+    desks.payments.decide_screening(COMPLIANCE, held_id, clear=False, reason="the listed person")
+    case_id = UUID(desks.payments.get(held_id).screening_case_id or "")
+    adhoc = desks.screening.screen(COMPLIANCE, "other", "adhoc-1", "Quentin Applebaum")
+    log = ScreeningLog(system.database)
+    try:
+        assert log.case(str(case_id))["party_name"] == LISTED_PAYEE
+        desks.registry.erase(
+            Context("admin@example.test", "corr-erase"),
+            UUID(desks.payments.get(held_id).payee_subject_id),
+            "retention period over",
+        )
+        case = log.case(str(case_id))
+        assert case["party_name"] == ERASED and case["status"] == "rejected"
+        assert case["screenings"][0]["party_name"] == ERASED
+        log.rebuild()
+        names = {row["case_id"]: row["party_name"] for row in log.cases()}
+        assert names == {str(case_id): ERASED, str(adhoc.case_id): "Quentin Applebaum"}
+    finally:
+        log.close()
+    assert desks.screening.case_view(desks.screening.case(case_id))["party_name"] == ERASED
+    service = ReportService(system.database)
+    output = service.start(service.prepare("screening", {}))
+    rows = orjson.loads(b"".join(output.json_chunks()))["rows"]
+    assert {row["case_id"]: row["party_name"] for row in rows} == {
+        str(case_id): ERASED,
+        str(adhoc.case_id): "Quentin Applebaum",
+    }
+
+
+def test_a_new_list_naming_the_payee_holds_a_payment_that_was_screened_clear(
+    system: System,
+) -> None:
+    from domain.payment_commands import pending_screening_items
+    from tests.screening_support import (
+        LISTED_PAYEE,
+        NEWLY_LISTED,
+        clear_forms,
+        raw_log,
+        real_desks,
+    )
+
+    desks = real_desks(system)
+    newly_listed = desks.payment(NEWLY_LISTED)
+    decided = desks.payment(LISTED_PAYEE)
+    desks.payments.decide_screening(COMPLIANCE, decided, clear=True, reason="other person")
+    approved = desks.payment(NEWLY_LISTED, "30.00")
+    desks.payments.approve(APPROVER_1, approved)
+    first_case = desks.payments.get(newly_listed).screening_case_id
+    assert desks.payments.get(newly_listed).status == "awaiting_approval"
+    assert [item[1] for item in pending_screening_items(system.app)] == [str(newly_listed)]
+
+    loaded = desks.load(2)
+
+    payment = desks.payments.get(newly_listed)
+    assert (payment.status, payment.screening_result) == ("held", "hit")
+    assert payment.screening_case_id != first_case
+    assert desks.screening.case(UUID(first_case or "")).list_version != loaded.list_version
+    assert loaded.rescreened is not None and len(loaded.rescreened.screened) == 1
+    # Decided by compliance, or approved with its funds reserved: not screened again.
+    assert desks.payments.get(decided).status == "awaiting_approval"
+    latest = desks.screening.latest_case("payment", str(decided))
+    assert latest is not None and latest.list_version != loaded.list_version
+    assert desks.payments.get(approved).status == "funds_reserved"
+    latest = desks.screening.latest_case("payment", str(approved))
+    assert latest is not None and latest.list_version != loaded.list_version
+    refused_without_writing(
+        system, PaymentHeldForCompliance, lambda: desks.payments.approve(APPROVER_1, newly_listed)
+    )
+    for form in clear_forms(NEWLY_LISTED):
+        assert form not in raw_log(system)
+    # Loading the same list again finishes an interrupted re-screening; nothing is left.
+    before = event_count(system)
+    desks.load(2)
+    assert event_count(system) == before
+    desks.payments.decide_screening(COMPLIANCE, newly_listed, clear=True, reason="namesake")
+    desks.payments.approve(APPROVER_1, newly_listed)
+    assert desks.payments.get(newly_listed).status == "funds_reserved"

@@ -176,3 +176,44 @@ def test_the_api_records_posts_and_lists_receipts(database_url: str) -> None:
         assert {r["id"] for r in listed} == {receipt_id, held_id}
         assert api.post("/v1/receipts", "approver", body).status_code == 403
         assert len(port.screened) == 2
+
+
+# --- through the real sanctions module: sealed payer names, re-screening -----------------
+
+
+def test_a_held_receipt_is_rescreened_on_a_new_list_and_the_payer_name_stays_sealed(
+    system: System,
+) -> None:
+    from domain.receipt_commands import pending_screening_items
+    from tests.screening_support import (
+        LISTED_PAYEE,
+        NEWLY_LISTED,
+        clear_forms,
+        raw_log,
+        real_desks,
+    )
+
+    desks = real_desks(system)
+    posted = desks.receipt(NEWLY_LISTED)  # clear on the first list: posted at once
+    held = desks.receipt(LISTED_PAYEE)
+    first_case = desks.receipts.get(held).screening_case_id
+    assert desks.receipts.get(posted).status == "posted"
+    assert desks.receipts.get(held).status == "held"
+    assert [item[1] for item in pending_screening_items(system.app)] == [str(held)]
+
+    loaded = desks.load(2)
+
+    receipt = desks.receipts.get(held)
+    assert (receipt.status, receipt.screening_result) == ("held", "hit")
+    case = desks.screening.case(UUID(receipt.screening_case_id or ""))
+    assert case.list_version == loaded.list_version and case.supersedes == first_case
+    assert desks.screening.case(UUID(first_case or "")).status == "superseded"
+    latest = desks.screening.latest_case("receipt", str(posted))
+    assert latest is not None and latest.list_version != loaded.list_version  # posted: left
+    raw = raw_log(system)
+    for name in (NEWLY_LISTED, LISTED_PAYEE):
+        for form in clear_forms(name):
+            assert form not in raw, form
+    assert desks.screening.case_view(case)["party_name"] == LISTED_PAYEE
+    desks.receipts.decide_screening(COMPLIANCE, held, clear=True, reason="a namesake")
+    assert desks.receipts.get(held).status == "posted"

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
+import orjson
 import pytest
 import typer
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -448,6 +451,86 @@ def test_the_screening_log_answers_by_result_item_version_and_time(
         log.close()
 
 
+def store_version_1_case(system: System, list_version: str) -> UUID:
+    """A screening case as the first release stored it: the name in the clear, no
+    subject fields, no class_version."""
+    from domain.screening import ScreeningCase, screening_case_id
+
+    case_id = screening_case_id("payment", "legacy-pay", list_version)
+    state = {
+        "originator_topic": get_topic(ScreeningCase),
+        "timestamp": "2026-01-05T09:00:00+00:00",
+        "item_kind": "payment",
+        "item_id": "legacy-pay",
+        "party_name": "Legacy Payee Ltd",
+        "normalised_name": normalise("Legacy Payee Ltd"),
+        "list_version": list_version,
+        "threshold": 90,
+        "scorer": "rapidfuzz.token_sort_ratio",
+        "normalisation": "nfkd-casefold-punct-tokensort/1",
+        "result": "clear",
+        "matches": [],
+        "supersedes": "",
+        "actor": "legacy@example.test",
+        "correlation_id": "legacy-import",
+    }
+    system.app.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=case_id,
+                originator_version=1,
+                topic=get_topic(ScreeningCase.ScreeningPerformed),
+                state=orjson.dumps(state),
+            )
+        ]
+    )
+    return case_id
+
+
+def test_a_version_1_case_with_the_name_in_the_clear_still_reads_everywhere(
+    system: System, loaded: SanctionsScreening
+) -> None:
+    from projections.reports.service import ReportService
+
+    version_1 = parse_list(SDN, ALT).version
+    case_id = store_version_1_case(system, version_1)
+    case = loaded.case(case_id)
+    assert (case.subject_id, case.sealed_name, case.name_digest) == ("", None, "")
+    assert loaded.case_view(case)["party_name"] == "Legacy Payee Ltd"
+    assert loaded.case_view(case)["subject_id"] is None
+    log = ScreeningLog(system.database)
+    try:
+        (row,) = log.cases()
+        assert (row["party_name"], row["subject_id"]) == ("Legacy Payee Ltd", None)
+    finally:
+        log.close()
+    service = ReportService(system.database)
+    output = service.start(service.prepare("screening", {}))
+    (report_row,) = orjson.loads(b"".join(output.json_chunks()))["rows"]
+    assert (report_row["party_name"], report_row["subject_id"]) == ("Legacy Payee Ltd", "")
+    # Screened again under another name: the same case, now in the current shape.
+    repeated = loaded.screen(PAYMENTS, "payment", "legacy-pay", "Legacy Payee Limited")
+    assert repeated.case_id == case_id and loaded.case(case_id).screening_number == 2
+
+
+def test_screening_log_tables_of_the_layout_before_subjects_are_folded_again(
+    system: System, loaded: SanctionsScreening
+) -> None:
+    loaded.screen(PAYMENTS, "payment", "pay-1", "Jose Luis Munoz")
+    log = ScreeningLog(system.database)
+    try:
+        live = log.cases()
+        for table in ("cases", "screenings"):
+            log.store.execute(f"ALTER TABLE {log.store.table(table)} DROP COLUMN subject_id")
+    finally:
+        log.close()
+    reopened = ScreeningLog(system.database)
+    try:
+        assert reopened.cases() == live
+    finally:
+        reopened.close()
+
+
 # --- CLI --------------------------------------------------------------------------
 
 
@@ -504,6 +587,32 @@ def test_the_cli_loads_screens_lists_and_decides(database_url: str, tmp_path: An
     malformed.write_bytes(b"1,2,3\r\n")
     bad = runner.invoke(cli, ["sanctions", "load", str(malformed), *common])
     assert bad.exit_code == 2 and "invalid_sanctions_list" in bad.output
+
+
+def test_loading_a_list_from_the_cli_holds_a_pending_payment_the_new_list_names(
+    database_url: str, system: System, tmp_path: Any
+) -> None:
+    import backoffice.cli  # noqa: F401  (first: it imports cli_sanctions at its end)
+    from backoffice import cli_sanctions
+    from tests.screening_support import NEWLY_LISTED, real_desks
+
+    desks = real_desks(system)
+    payment_id = desks.payment(NEWLY_LISTED)
+    assert desks.payments.get(payment_id).status == "awaiting_approval"
+    cli = typer.Typer()
+    cli_sanctions.register(cli)
+    (tmp_path / "sdn.csv").write_bytes(SDN_NEXT)
+    (tmp_path / "alt.csv").write_bytes(ALT)
+    common = ["--database", database_url, "--actor", "aml-officer"]
+    paths = [str(tmp_path / "sdn.csv"), str(tmp_path / "alt.csv")]
+    loaded = CliRunner().invoke(cli, ["sanctions", "load", *paths, *common])
+    assert loaded.exit_code == 0, loaded.output
+    assert "re-screened 1 pending item(s) (1 held)" in loaded.output
+    assert desks.payments.get(payment_id).status == "held"
+    cases = CliRunner().invoke(
+        cli, ["sanctions", "cases", "--pending", "--database", database_url], env={"COLUMNS": "250"}
+    )
+    assert NEWLY_LISTED in cases.output
 
 
 # --- API --------------------------------------------------------------------------
@@ -577,3 +686,25 @@ def test_the_api_refuses_roles_outside_the_sanctions_permissions(api: ApiHarness
         assert response.json()["code"] == "forbidden"
     assert api.event_count() == before + 11  # one denied-access record each, nothing else
     assert api.client.get("/v1/sanctions/cases").status_code == 401
+
+
+def test_loading_a_list_through_the_api_holds_a_pending_payment_and_cases_show_the_name(
+    api: ApiHarness,
+) -> None:
+    from tests.screening_support import NEWLY_LISTED, real_desks
+
+    desks = real_desks(api.system)
+    payment_id = desks.payment(NEWLY_LISTED)
+    assert desks.payments.get(payment_id).status == "awaiting_approval"
+    body = {"source": "api test 2", "sdn_csv": SDN_NEXT.decode(), "alt_csv": ALT.decode()}
+    assert api.post("/v1/sanctions/lists", "compliance", body).status_code == 201
+    payment = desks.payments.get(payment_id)
+    assert (payment.status, payment.screening_result) == ("held", "hit")
+    case = api.get(f"/v1/sanctions/cases/{payment.screening_case_id}", "compliance").json()
+    assert (case["party_name"], case["subject_id"]) == (NEWLY_LISTED, payment.payee_subject_id)
+    assert case["status"] == "pending"
+    pending = api.get("/v1/sanctions/cases", "auditor", params={"status": "pending"}).json()
+    assert [row["party_name"] for row in pending["cases"]] == [NEWLY_LISTED]
+    adhoc = api.post("/v1/sanctions/screenings", "compliance", {"party_name": "Quentin Applebaum"})
+    adhoc_case = api.get(f"/v1/sanctions/cases/{adhoc.json()['case_id']}", "auditor").json()
+    assert (adhoc_case["party_name"], adhoc_case["subject_id"]) == ("Quentin Applebaum", None)

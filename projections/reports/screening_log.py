@@ -9,17 +9,30 @@ decision), ``superseded`` (screened again against a newer list before a
 decision), ``rescreened`` (the same case screened again under another
 name), else ``clear`` (nothing found) or ``pending``. A row's positions
 are the screening, the load of its list version and its disposition.
+
+A data subject's name (payees, payers) is sealed in the log; the report
+opens it with the subject's key as it is when the report is computed, and
+shows ``[erased]`` for a subject erased as of the report's position (the
+``SubjectErased`` event is then among the row's positions) or whose key is
+gone since. So a filed report naming a subject erased later no longer
+reproduces to its digest: erasure is meant to change what can be read. Ad
+hoc screenings (no subject) name the party in the clear, as their events
+do; ``subject_id`` is empty for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from backoffice.subject_keys import SubjectKeyStore
 from domain.sanctions import RESULTS
-from domain.screening import SanctionsList, ScreeningCase
+from domain.screening import SEALED_NAME_FIELD, SanctionsList, ScreeningCase
+from domain.sealing import open_envelope
+from domain.subjects import ERASED, DataSubject
 from projections.audit import recorded_at_text
 from projections.reports.framework import (
     LogSource,
@@ -44,10 +57,13 @@ REPEATED = get_topic(ScreeningCase.ScreeningRepeated)
 CLEARED = get_topic(ScreeningCase.ScreeningCleared)
 REJECTED = get_topic(ScreeningCase.ScreeningRejected)
 SUPERSEDED = get_topic(ScreeningCase.ScreeningSuperseded)
+SUBJECT_ERASED = get_topic(DataSubject.SubjectErased)
 SCREENING_SCOPE = ReportScope(
-    frozenset({LIST_LOADED, PERFORMED, REPEATED, CLEARED, REJECTED, SUPERSEDED}),
-    "sanctions list loads, screenings and their dispositions",
+    frozenset({LIST_LOADED, PERFORMED, REPEATED, CLEARED, REJECTED, SUPERSEDED, SUBJECT_ERASED}),
+    "sanctions list loads, screenings and their dispositions; erasures of the subjects screened",
 )
+SEALED = "[sealed]"
+"""A subject's name read through a log source without a key store (it cannot open it)."""
 RESULT = ParameterSpec("result", "text", "only screenings with this result", choices=RESULTS)
 _DISPOSITIONS = {CLEARED: "cleared", REJECTED: "rejected", SUPERSEDED: "superseded"}
 
@@ -64,11 +80,15 @@ class ScreeningFold:
         self.positions: list[list[int]] = []
         self.current: dict[str, int | None] = {}  # case id -> its latest screening's row
         self.cases: dict[str, tuple[str, str, str]] = {}  # case id -> (item kind, id, list)
+        self.sealed: dict[int, tuple[str, dict[str, Any]]] = {}  # row -> (subject, envelope)
+        self.erased: dict[str, int] = {}  # subject id -> its erasure's position
 
     def apply(self, event: LogEvent) -> None:
         topic, fields = event.topic, event.state
         if topic == LIST_LOADED:
             self.lists[fields["list_version"]] = (fields["source"], event.position)
+        elif topic == SUBJECT_ERASED:
+            self.erased[event.originator_id] = event.position
         elif topic in (PERFORMED, REPEATED):
             self._dispose(event, "rescreened", "screened again under another name")
             self._screened(event)
@@ -97,6 +117,9 @@ class ScreeningFold:
         positions = [event.position]
         if loaded_position is not None:
             positions.insert(0, loaded_position)
+        subject_id = fields.get("subject_id") or ""  # version 1: ad hoc, in the clear
+        if subject_id:
+            self.sealed[len(self.rows)] = (subject_id, fields["sealed_name"])
         self.current[event.originator_id] = len(self.rows)
         self.positions.append(positions)
         self.rows.append(
@@ -106,6 +129,7 @@ class ScreeningFold:
                 "case_id": event.originator_id,
                 "item_kind": item_kind,
                 "item_id": item_id,
+                "subject_id": subject_id,
                 "party_name": fields["party_name"],
                 "list_version": list_version,
                 "list_source": source,
@@ -135,6 +159,30 @@ class ScreeningFold:
         self.positions[index].append(event.position)
         self.current[event.originator_id] = None
 
+    def open_names(self, keys: dict[UUID, bytes] | None) -> None:
+        """Put each subject's name in its rows: opened with ``keys`` (None: no key
+        store), ``[erased]`` when erased as of the report or without a key."""
+        for index, (subject_id, envelope) in self.sealed.items():
+            erased_at = self.erased.get(subject_id)
+            key = None if keys is None else keys.get(UUID(subject_id))
+            if erased_at is not None:
+                name = ERASED
+                self.positions[index].append(erased_at)
+            elif keys is None:
+                name = SEALED
+            elif key is None:
+                name = ERASED
+            else:
+                name = open_envelope(key, UUID(subject_id), SEALED_NAME_FIELD, envelope)
+            self.rows[index]["party_name"] = name
+
+    def subject_ids(self) -> set[UUID]:
+        return {
+            UUID(subject_id)
+            for subject_id, _envelope in self.sealed.values()
+            if subject_id not in self.erased
+        }
+
 
 class ScreeningReport:
     name = "screening"
@@ -148,6 +196,7 @@ class ScreeningReport:
         "case_id",
         "item_kind",
         "item_id",
+        "subject_id",
         "party_name",
         "list_version",
         "list_source",
@@ -177,6 +226,7 @@ class ScreeningReport:
         fold = ScreeningFold(recorded_from, recorded_to, parameters.get("result"))
         for event in source.events(as_of_position, self.scope):
             fold.apply(event)
+        fold.open_names(_keys_of(source, fold.subject_ids()))
         context = {**dates.as_dict(), "result": parameters.get("result")}
         return ReportRun(context, self._rows(fold))
 
@@ -184,6 +234,17 @@ class ScreeningReport:
     def _rows(fold: ScreeningFold) -> Iterator[ReportRow]:
         for row, positions in zip(fold.rows, fold.positions, strict=True):
             yield ReportRow(str(row["position"]), row, sorted(positions))
+
+
+def _keys_of(source: LogSource, subject_ids: set[UUID]) -> dict[UUID, bytes] | None:
+    """The live keys of ``subject_ids`` in the source's database; None when the
+    source has no database (then no name can be opened)."""
+    database = getattr(source, "database", None)
+    if database is None:
+        return None
+    if not subject_ids:
+        return {}
+    return SubjectKeyStore(database).keys_of(subject_ids)
 
 
 REPORTS = (ScreeningReport(),)
