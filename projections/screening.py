@@ -213,9 +213,11 @@ def case_state(row: tuple[Any, ...]) -> CaseState:
 
 
 def event_rows(
-    event: LogEvent,
+    event: LogEvent, case: CaseState | None = None
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The (lists, screenings, dispositions) rows of one event."""
+    """The (lists, screenings, dispositions) rows of one event. ``case``: the case
+    before the event (a repeated screening names neither item nor list version;
+    they are the case's)."""
     name, fields, position = _name(event), event.state, event.position
     at = recorded_at_text(fields["timestamp"])
     if name == "SanctionsListLoaded":
@@ -236,12 +238,12 @@ def event_rows(
             event.originator_id,
             event.originator_version,
             at,
-            fields.get("item_kind"),
-            fields.get("item_id"),
+            fields.get("item_kind") or (case.item_kind if case else None),
+            fields.get("item_id") or (case.item_id if case else None),
             subject_id,
             party_name,
             sealed_name,
-            fields.get("list_version"),
+            fields.get("list_version") or (case.list_version if case else None),
             fields["threshold"],
             fields["result"],
             len(fields["matches"]),
@@ -368,7 +370,9 @@ class ScreeningLog:
                 screenings: list[tuple[Any, ...]] = []
                 dispositions: list[tuple[Any, ...]] = []
                 for event in events:
-                    more_lists, more_screenings, more_dispositions = event_rows(event)
+                    more_lists, more_screenings, more_dispositions = event_rows(
+                        event, states.get(event.originator_id)
+                    )
                     lists += more_lists
                     screenings += more_screenings
                     dispositions += more_dispositions

@@ -708,3 +708,20 @@ def test_loading_a_list_through_the_api_holds_a_pending_payment_and_cases_show_t
     adhoc = api.post("/v1/sanctions/screenings", "compliance", {"party_name": "Quentin Applebaum"})
     adhoc_case = api.get(f"/v1/sanctions/cases/{adhoc.json()['case_id']}", "auditor").json()
     assert (adhoc_case["party_name"], adhoc_case["subject_id"]) == ("Quentin Applebaum", None)
+
+
+def test_a_screening_repeated_under_another_name_keeps_its_item_and_list_in_the_log(
+    system: System, loaded: SanctionsScreening
+) -> None:
+    """A repeated screening names neither item nor list version: the log takes the case's."""
+    first = loaded.screen(PAYMENTS, "payment", "pay-9", "Quentin Applebaum")
+    again = loaded.screen(PAYMENTS, "payment", "pay-9", "Jose Luis Munoz")
+    assert again.case_id == first.case_id and again.result == "hit"
+    log = ScreeningLog(system.database)
+    try:
+        rows = [row for row in log.screenings() if row["case_id"] == str(first.case_id)]
+        assert [row["item_id"] for row in rows] == ["pay-9", "pay-9"]
+        assert {row["item_kind"] for row in rows} == {"payment"}
+        assert rows[0]["list_version"] == rows[1]["list_version"] is not None
+    finally:
+        log.close()
