@@ -28,13 +28,14 @@ DEMO_ARGS ?=
 BENCH_ARGS ?=
 BENCH_HTTP_ARGS ?=
 BENCH_CHAIN_ARGS ?=
+BENCH_REPORTS_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: help venv lint pytest test demo bench bench-http bench-chain serve clean
+.PHONY: help venv lint pytest test demo bench bench-http bench-chain bench-reports serve clean
 
 help:
 	@echo "make venv    create .venv and install the package with dev extras (when pyproject.toml changed)"
@@ -45,6 +46,7 @@ help:
 	@echo "make bench   python -m bench (BENCH_ARGS='...')"
 	@echo "make bench-http  python -m bench.http: entries/s over HTTP vs in-process (BENCH_HTTP_ARGS='...')"
 	@echo "make bench-chain python -m bench.chain: cost of the hash chain on posting, verification speed (BENCH_CHAIN_ARGS='...')"
+	@echo "make bench-reports python -m bench.reports: large-cash and trial-balance reports over 1M events vs a raw read (BENCH_REPORTS_ARGS='...')"
 	@echo "make serve   backoffice serve on HOST:PORT (default $(HOST):$(PORT))"
 	@echo "make clean   remove .venv, caches and build output (keeps *.db files)"
 
@@ -87,6 +89,9 @@ bench-http: $(STAMP)
 
 bench-chain: $(STAMP)
 	$(BIN)/python -m bench.chain $(BENCH_CHAIN_ARGS)
+
+bench-reports: $(STAMP)
+	$(BIN)/python -m bench.reports $(BENCH_REPORTS_ARGS)
 
 serve: $(STAMP)
 	$(BIN)/backoffice serve --host $(HOST) --port $(PORT)

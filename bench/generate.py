@@ -13,7 +13,16 @@ hash and link, replay/chain.py, continuing from the last chain row) are
 computed here and written in the same transaction as the events, exactly
 as the chained recorder would have written them; the log then verifies.
 
+With ``--cash-receipts N`` (``generate(..., cash_receipts=N)``) N receipts
+are mixed in among the entries, each a ``ReceiptRecorded`` and its
+``ReceiptPosted`` (two events, the stored shape of ``domain/receipts.py``,
+built through the application's mapper once and varied per row): most are
+cash (``cash: true``) in USD or IDR from a pool of payers, the rest wire
+receipts, for the large-cash and structuring reports. The entries' random
+stream is the same with or without them.
+
     python -m bench.generate --url sqlite:///bench.db --events 1000000 [--seed N] [--chain]
+        [--cash-receipts N]
 """
 
 from __future__ import annotations
@@ -23,16 +32,19 @@ import random
 import sqlite3
 import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+from eventsourcing.utils import get_topic
 
 from backoffice.chained_store import advisory_key, chain_table_for
 from backoffice.container import build_system
 from backoffice.settings import Database, postgres_connect_kwargs
 from domain.commands import Context, PostJournalEntry
 from domain.journal import entry_id_for_key, fingerprint
+from domain.receipts import Receipt
 from replay.chain import GENESIS_LINK, leaf_hash, next_link
 from replay.log_reader import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
 
@@ -42,6 +54,11 @@ ACCOUNTS = [
     ("Expenses:Rent", "expense"), ("Expenses:Payroll", "expense"),
 ]  # fmt: skip
 CHUNK_EVENTS = 50_000
+RECEIPT_PAYERS = 5_000
+RECEIPT_CASH_SHARE = 0.9
+RECEIPT_IDR_SHARE = 0.15
+RECEIPT_USD_MINOR_MAX = 1_200_000  # 12,000.00 USD: about one in six over the US threshold
+RECEIPT_IDR_MINOR_MAX = 60_000_000_000  # 600,000,000.00 IDR
 
 
 def _template(system: Any, context: Context) -> tuple[str, dict[str, Any]]:
@@ -98,6 +115,80 @@ def _rows(
             (entry_id_for_key(key), 1, topic, orjson.dumps(state, option=orjson.OPT_SORT_KEYS))
         )
     return rows
+
+
+def _receipt_templates(
+    system: Any,
+) -> tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
+    """The stored (topic, state) of a receipt's ``ReceiptRecorded`` and ``ReceiptPosted``."""
+    receipt_id = uuid.UUID(int=0)
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+    common = {"actor": "bench", "correlation_id": "bench-receipts", "timestamp": moment}
+    # The event classes take their fields as keywords, which mypy cannot see.
+    recorded_class: Any = Receipt.ReceiptRecorded
+    posted_class: Any = Receipt.ReceiptPosted
+    recorded = recorded_class(
+        originator_id=receipt_id, originator_version=1, originator_topic=get_topic(Receipt),
+        payer_subject_id="", method="cash", cash=True, amount_minor=1, asset="USD",
+        reference="", value_date="2024-01-01", business_date="2024-01-01",
+        debit_account="Assets:Cash", credit_account="Assets:Receivables", **common,
+    )  # fmt: skip
+    posted = posted_class(
+        originator_id=receipt_id, originator_version=2, entry_id="", cash=True,
+        payer_subject_id="", business_date="2024-01-01", amount_minor=1, asset="USD", **common,
+    )  # fmt: skip
+    templates = []
+    for event in (recorded, posted):
+        stored = system.app.mapper.to_stored_event(event)
+        templates.append((stored.topic, orjson.loads(stored.state)))
+    return templates[0], templates[1]
+
+
+def _receipt_units(
+    templates: tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]],
+    rng: random.Random,
+    seed: int,
+    start: int,
+    count: int,
+) -> list[list[tuple[Any, ...]]]:
+    """``count`` receipts, each [ReceiptRecorded row, ReceiptPosted row]."""
+    (recorded_topic, recorded_template), (posted_topic, posted_template) = templates
+    started_at = datetime(2026, 1, 1, tzinfo=UTC)  # a year with both holiday lists
+    payers = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(RECEIPT_PAYERS)]
+    units = []
+    for index in range(start, start + count):
+        receipt_id = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:bench:{seed}:receipt:{index}")
+        cash = rng.random() < RECEIPT_CASH_SHARE
+        idr = rng.random() < RECEIPT_IDR_SHARE
+        asset = "IDR" if idr else "USD"
+        amount_minor = rng.randint(1, RECEIPT_IDR_MINOR_MAX if idr else RECEIPT_USD_MINOR_MAX)
+        business_date = (started_at + timedelta(days=rng.randrange(366))).date().isoformat()
+        timestamp = (started_at + timedelta(microseconds=index)).isoformat()
+        fields = {
+            "cash": cash, "payer_subject_id": rng.choice(payers), "amount_minor": amount_minor,
+            "asset": asset, "business_date": business_date, "timestamp": timestamp,
+        }  # fmt: skip
+        recorded = recorded_template | fields
+        recorded.update(
+            method="cash" if cash else "wire",
+            value_date=business_date,
+            reference=f"bench-{index}",
+            debit_account="Assets:Cash" if cash else "Assets:Bank",
+        )
+        posted = posted_template | fields
+        posted["entry_id"] = str(uuid.uuid5(receipt_id, "entry"))
+        units.append(
+            [
+                (
+                    receipt_id,
+                    1,
+                    recorded_topic,
+                    orjson.dumps(recorded, option=orjson.OPT_SORT_KEYS),
+                ),
+                (receipt_id, 2, posted_topic, orjson.dumps(posted, option=orjson.OPT_SORT_KEYS)),
+            ]
+        )
+    return units
 
 
 def _chain_rows(
@@ -187,18 +278,33 @@ def _insert(database: Database, rows: list[tuple[Any, ...]], chain: bool = False
                     copy.write_row(chain_row)
 
 
-def generate(url: str, events: int, seed: int, *, chain: bool = False) -> None:
+def generate(
+    url: str, events: int, seed: int, *, chain: bool = False, cash_receipts: int = 0
+) -> None:
     """Append ``events`` two-posting entries (plus setup events) to the store at ``url``;
-    with ``chain``, also their hash chain rows (the log verifies)."""
+    with ``chain``, also their hash chain rows (the log verifies); with
+    ``cash_receipts``, that many receipts (two events each) mixed in among them."""
     system = build_system(url)
     try:
         topic, template = _template(system, Context("bench", f"bench-{seed}"))
+        receipt_templates = _receipt_templates(system)
     finally:
         system.close()
     rng = random.Random(seed)
-    for start in range(0, events, CHUNK_EVENTS):
+    receipt_rng = random.Random(f"{seed}-receipts")  # the entries' stream stays as it was
+    chunks = max(1, -(-events // CHUNK_EVENTS))
+    receipts_done = 0
+    for chunk, start in enumerate(range(0, max(events, 1), CHUNK_EVENTS)):
         rows = _rows(topic, template, rng, seed, start, min(CHUNK_EVENTS, events - start))
-        _insert(system.database, rows, chain)
+        receipts = cash_receipts * (chunk + 1) // chunks - receipts_done
+        if receipts:
+            units = [[row] for row in rows]
+            units += _receipt_units(receipt_templates, receipt_rng, seed, receipts_done, receipts)
+            receipt_rng.shuffle(units)
+            rows = [row for unit in units for row in unit]
+            receipts_done += receipts
+        if rows:
+            _insert(system.database, rows, chain)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -209,11 +315,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--chain", action="store_true", help="also write the hash chain rows of the events"
     )
+    parser.add_argument(
+        "--cash-receipts",
+        type=int,
+        default=0,
+        help="also this many receipts (ReceiptRecorded + ReceiptPosted, mostly cash)",
+    )
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     print(f"seed={seed}", flush=True)
     started = time.perf_counter()
-    generate(args.url, args.events, seed, chain=args.chain)
+    generate(args.url, args.events, seed, chain=args.chain, cash_receipts=args.cash_receipts)
     print(
         f"generated {args.events} entries in {time.perf_counter() - started:.1f}s", file=sys.stderr
     )

@@ -12,22 +12,29 @@ import csv
 import inspect
 import io
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import orjson
 import pytest
 import typer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from backoffice.container import System
+from backoffice.container import System, build_system
 from domain.commands import Context
 from domain.errors import InvalidInput, UnknownReport, UnknownReportRow
+from domain.money import format_amount
 from domain.report_filings import ReportFiling
 from projections.reports import output as report_output
-from projections.reports.framework import DatabaseLogSource, ReportScope, ranges_of
+from projections.reports.framework import DatabaseLogSource, RangeSet, ReportScope, ranges_of
+from projections.reports.ledger_projection import projected_fold
+from projections.reports.parameters import DateRange
 from projections.reports.service import ReportService
 from replay.log_reader import LogEvent, LogReader
+from tests.conftest import drop_schema, postgres_base_url
 from tests.ledger_support import (
     CLERK,
     entry,
@@ -37,6 +44,7 @@ from tests.ledger_support import (
     spend_from_bank,
     transfer,
 )
+from tests.ledger_support import line as posting_line
 
 COMPLIANCE = Context("compliance-officer@example.test", "corr-report")
 MARCH = "2026-03"
@@ -580,3 +588,287 @@ def test_the_cli_writes_a_report_and_its_provenance(
     unknown = CliRunner().invoke(cli, ["report", "payroll-tax", "--database", url])
     assert unknown.exit_code == 2
     assert "trial-balance" in unknown.output and "screening" in unknown.output
+
+
+# --- provenance and the projection path ------------------------------------------------------
+
+
+def _service(system: System, via_projection: bool) -> ReportService:
+    """The served path (caught-up balances projection) or the whole-log fold."""
+    if via_projection:
+        system.projections.catch_up()
+        return ReportService(system.database, system.app)
+    source = DatabaseLogSource(system.database, fast_paths=False)
+    return ReportService(system.database, system.app, source)
+
+
+def _render_with(service: ReportService, name: str, parameters: dict[str, str],
+                 at: int | None = None) -> bytes:  # fmt: skip
+    return b"".join(service.start(service.prepare(name, parameters, at)).json_chunks())
+
+
+def _expected_positions(system: System, date_to: str) -> dict[str, list[int]]:
+    """Per trial-balance row key, the events it must come from, read raw from the log:
+    entries dated up to ``date_to`` posting to the account and asset (a two-phase
+    entry by its recorded and posted events, once posted), and the account's opening."""
+    entries: dict[tuple[str, str], set[int]] = {}
+    opened: dict[str, int] = {}
+    pending: dict[str, tuple[list[Any], int]] = {}
+
+    def post(postings: list[Any], positions: tuple[int, ...]) -> None:
+        for account, _direction, _amount, asset in postings:
+            entries.setdefault((account, asset), set()).update(positions)
+
+    with LogReader(system.database) as reader:
+        for page in reader.pages():
+            for event in page:
+                kind = event.topic.rsplit(".", 1)[-1]
+                if kind == "AccountOpened":
+                    opened[event.state["code"]] = event.position
+                elif kind == "JournalEntryPosted" and event.state["effective_date"] <= date_to:
+                    post(event.state["postings"], (event.position,))
+                elif kind == "PendingEntryRecorded" and event.state["effective_date"] <= date_to:
+                    pending[event.originator_id] = (event.state["postings"], event.position)
+                elif kind == "PendingEntryPosted" and event.originator_id in pending:
+                    postings, recorded_at = pending.pop(event.originator_id)
+                    post(postings, (recorded_at, event.position))
+    expected = {
+        f"{account}/{asset}": sorted(positions | {opened[account]})
+        for (account, asset), positions in entries.items()
+    }
+    by_asset: dict[str, set[int]] = {}
+    for (account, asset), positions in entries.items():
+        by_asset.setdefault(asset, set()).update(positions | {opened[account]})
+    expected |= {f"(total)/{asset}": sorted(found) for asset, found in by_asset.items()}
+    return expected
+
+
+def _two_phase_and_other_currency(app: Any) -> None:
+    rent = transfer("Expenses:Rent", "Assets:Bank", "3.00")
+    kept = app.post_journal_entry(entry("pending-kept", rent, pending=True))
+    dropped = app.post_journal_entry(entry("pending-dropped", rent, pending=True))
+    app.post_pending(CLERK, kept.entry_id)
+    app.void_pending(CLERK, dropped.entry_id, "not needed")
+    app.post_journal_entry(
+        entry("euro-capital", transfer("Assets:Bank:EUR", "Equity:Capital", "25.00", "EUR"))
+    )
+    app.post_journal_entry(entry("pending-open", rent, pending=True))  # still pending: nowhere
+
+
+@pytest.mark.parametrize("via_projection", [True, False], ids=["projection", "log_fold"])
+def test_each_trial_balance_row_comes_from_exactly_its_entries_and_its_accounts_opening(
+    company: System, via_projection: bool
+) -> None:
+    _two_phase_and_other_currency(company.app)
+    service = _service(company, via_projection)
+    parameters = {"as_of_date": "2026-03-31"}
+    prepared = service.prepare("trial-balance", parameters)
+    document = orjson.loads(b"".join(service.start(prepared).json_chunks()))
+    expected = _expected_positions(company, "2026-03-31")
+    assert sorted(row["key"] for row in document["rows"]) == sorted(expected)
+    for row in document["rows"]:
+        explained = service.explain_row(prepared, row_key=row["key"], limit=1000)
+        assert [event["position"] for event in explained["events"]] == expected[row["key"]]
+    everything = {position for positions in expected.values() for position in positions}
+    assert document["generated_from"] == ranges_of(everything)
+
+
+@pytest.mark.parametrize(
+    ("name", "parameters"),
+    [
+        ("trial-balance", {}),
+        ("trial-balance", {"period": MARCH}),
+        ("balance-sheet", {"as_of_date": "2026-03-31"}),
+        ("balance-sheet", {"period": MARCH}),
+        ("income-statement", {"period": MARCH}),
+        ("income-statement", {"date_from": "2026-03-11", "date_to": "2026-04-30"}),
+    ],
+)
+def test_the_balances_projection_gives_the_same_bytes_as_folding_the_log(
+    company: System, name: str, parameters: dict[str, str]
+) -> None:
+    app = company.app
+    _two_phase_and_other_currency(app)
+    app.close_period(CLERK, MARCH, "month end")
+    closed_at = head(app)
+    app.reopen_period(CLERK, MARCH, "late invoice")
+    spend_from_bank(app, "rent-late", "4.00")
+    app.close_period(CLERK, MARCH, "month end again")
+    projection, log_fold = _service(company, True), _service(company, False)
+    for at in (None, closed_at, closed_at - 3, 5):
+        served = _render_with(projection, name, parameters, at)
+        assert served == _render_with(log_fold, name, parameters, at), (name, at)
+    assert projected_fold(company.database, head(app), DateRange(None, None), MARCH) is not None
+    spend_from_bank(
+        app, "rent-unprojected", "1.00", effective_date="2026-04-05"
+    )  # not projected yet
+    assert projected_fold(company.database, head(app), DateRange(None, None), None) is None
+    assert _render_with(projection, name, parameters) == _render_with(log_fold, name, parameters)
+
+
+def test_an_account_opened_in_another_currency_leaves_the_trial_balance_digest_unchanged(
+    company: System,
+) -> None:
+    first = envelope(company, "trial-balance", {"period": MARCH})
+    assert envelope(company, "trial-balance", {"period": MARCH})["digest"] == first["digest"]
+    company.app.open_account(CLERK, "Assets:Bank:JPY", "Yen account", "asset", ["JPY"], [])
+    issue_token(company)
+    assert envelope(company, "trial-balance", {"period": MARCH})["digest"] == first["digest"]
+    fund_bank(company.app, "5.00", key="more-capital")
+    assert envelope(company, "trial-balance", {"period": MARCH})["digest"] != first["digest"]
+
+
+@given(st.lists(st.lists(st.integers(0, 300), max_size=80), max_size=8))
+@settings(max_examples=200, derandomize=True, deadline=None)
+def test_position_ranges_are_the_same_added_one_by_one_or_in_batches(
+    batches: list[list[int]],
+) -> None:
+    one_by_one, batched = RangeSet(), RangeSet()
+    for batch in batches:
+        for position in batch:
+            one_by_one.add(position)
+        batched.update(batch)
+    reference: list[list[int]] = []
+    for position in sorted({position for batch in batches for position in batch}):
+        if reference and reference[-1][1] + 1 == position:
+            reference[-1][1] = position
+        else:
+            reference.append([position, position])
+    assert one_by_one.ranges() == batched.ranges() == reference
+
+
+# --- property: the statements agree with each other for any ledger -------------------------
+
+ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
+LEDGER_DAYS = ("2026-01-20", "2026-02-01", "2026-02-14", "2026-02-28", "2026-03-03", "2026-03-30")
+PERIOD_FIRST_DAY, PERIOD_LAST_DAY = "2026-02-01", "2026-02-28"  # entries before, in and after
+
+
+@st.composite
+def random_ledgers(draw: st.DrawFn) -> tuple[list[tuple[str, str]], list[Any]]:
+    """Accounts of every type (1-2 each, USD and EUR) and balanced entries among them."""
+    accounts = [
+        (f"{kind.title()}:A{index}", kind)
+        for kind in ACCOUNT_TYPES
+        for index in range(draw(st.integers(1, 2)))
+    ]
+    entries = []
+    for number in range(draw(st.integers(1, 12))):
+        asset = draw(st.sampled_from(("USD", "EUR")))
+        chosen = draw(st.lists(st.sampled_from(accounts), min_size=2, max_size=4, unique=True))
+        amounts = [draw(st.integers(1, 10**7)) for _ in chosen[1:]]
+        debit_first = draw(st.booleans())
+        postings = [
+            posting_line(
+                code, "debit" if debit_first else "credit", format_amount(amount, 2), asset
+            )
+            for (code, _kind), amount in zip(chosen[1:], amounts, strict=True)
+        ]
+        postings.append(
+            posting_line(
+                chosen[0][0],
+                "credit" if debit_first else "debit",
+                format_amount(sum(amounts), 2),
+                asset,
+            )
+        )
+        entries.append(entry(f"random-{number}", postings, draw(st.sampled_from(LEDGER_DAYS))))
+    return accounts, entries
+
+
+def _minor(text: str) -> int:
+    return int(Decimal(text) * 100)  # Decimal only at the edge: amounts have two decimals here
+
+
+def _balance_sheet(system: System, as_of_date: str) -> dict[str, int]:
+    document = envelope(system, "balance-sheet", {"as_of_date": as_of_date})
+    return {row["key"]: _minor(row["balance"]) for row in document["rows"]}
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_for_any_ledger_the_balance_sheet_balances_and_net_income_is_the_change_in_earnings(
+    backend: str, tmp_path: Any
+) -> None:
+    """For random ledgers, per asset:
+
+    - balance sheet (as of any date): total assets = total liabilities and
+      equity, where total equity = the equity accounts + current earnings, and
+      current earnings = income - expenses dated up to that date;
+    - income statement of a period: net income = current earnings at the
+      period's last day - current earnings the day before its first day;
+      equivalently, the change in total equity over the period less the
+      change in the equity accounts (contributions, which are not earnings).
+
+    SQLite: 60 examples; PostgreSQL: 15 (a fresh schema per example); every
+    other example reads the ledger lines from the caught-up balances projection.
+    Derandomized (a fixed seed), so a failure reproduces.
+    """
+    if backend == "postgres" and postgres_base_url() is None:
+        pytest.skip("PostgreSQL test: set BACKOFFICE_TEST_DATABASE_URL")
+    examples = iter(range(10**6))
+
+    @given(random_ledgers())
+    @settings(
+        max_examples=60 if backend == "sqlite" else 15,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    def check(ledger: tuple[list[tuple[str, str]], list[Any]]) -> None:
+        accounts, entries = ledger
+        number = next(examples)
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / f'ledger-{number}.db'}"
+        else:
+            schema = f"bo_test_prop_{uuid4().hex[:8]}"
+            url = f"{postgres_base_url()}?schema={schema}"
+        system = build_system(url)
+        try:
+            for code, kind in accounts:
+                system.app.open_account(CLERK, code, code, kind, ["USD", "EUR"], [])
+            for command in entries:
+                system.app.post_journal_entry(command)
+            if number % 2:
+                system.projections.catch_up()
+            _check_statements(system, accounts)
+        finally:
+            system.close()
+            if backend == "postgres":
+                drop_schema(str(postgres_base_url()), schema)
+
+    check()
+
+
+def _check_statements(system: System, accounts: list[tuple[str, str]]) -> None:
+    equity_codes = [code for code, kind in accounts if kind == "equity"]
+    before = _balance_sheet(system, "2026-01-31")
+    after = _balance_sheet(system, PERIOD_LAST_DAY)
+    later = _balance_sheet(system, "2026-12-31")
+    for sheet in (before, after, later):
+        for asset in ("USD", "EUR"):
+            if f"(total assets)/{asset}" not in sheet:
+                continue
+            assert (
+                sheet[f"(total assets)/{asset}"] == sheet[f"(total liabilities and equity)/{asset}"]
+            )
+            assert sheet[f"(total equity)/{asset}"] == sheet[f"(current earnings)/{asset}"] + sum(
+                sheet.get(f"{code}/{asset}", 0) for code in equity_codes
+            )
+    statement = envelope(system, "income-statement", {"period": "2026-02"})
+    net = {row["asset"]: _minor(row["amount"]) for row in statement["rows"]
+           if row["account"] == "(net income)"}  # fmt: skip
+    for asset in ("USD", "EUR"):
+        earnings_change = after.get(f"(current earnings)/{asset}", 0) - before.get(
+            f"(current earnings)/{asset}", 0
+        )
+        assert net.get(asset, 0) == earnings_change
+        contributions = sum(
+            after.get(f"{code}/{asset}", 0) - before.get(f"{code}/{asset}", 0)
+            for code in equity_codes
+        )
+        equity_change = after.get(f"(total equity)/{asset}", 0) - before.get(
+            f"(total equity)/{asset}", 0
+        )
+        assert net.get(asset, 0) == equity_change - contributions

@@ -22,11 +22,14 @@ from backoffice.container import System
 from backoffice.subject_keys import SubjectKeyStore
 from domain.commands import Context
 from domain.errors import InvalidInput, SelfApprovalRefused
+from domain.money import format_amount
 from domain.payment_commands import Payments
 from domain.receipt_commands import Receipts
 from domain.subject_commands import SubjectRegistry
 from projections.reports.cash_rules import cash_rules
+from projections.reports.framework import DatabaseLogSource, ranges_of
 from projections.reports.service import ReportService
+from replay.log_reader import LogEvent, LogReader
 from tests.payment_support import (
     APPROVER_1,
     APPROVER_2,
@@ -289,6 +292,209 @@ def test_a_weekend_between_deposits_does_not_widen_the_window(cash: CashDesk) ->
         NEXT_MONDAY,
         "10500.00",
     )
+
+
+# --- boundaries: thresholds, business days, directions, windows ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "below", "at", "over", "at_is_reported"),
+    [
+        ("US", "9999.99", "10000.00", "10000.01", False),  # more than 10,000.00 USD
+        ("ID", "499999999.99", "500000000.00", "500000000.01", True),  # at least IDR 500 million
+    ],
+)
+def test_a_single_transaction_at_the_threshold_and_one_minor_unit_either_side(
+    cash: CashDesk, jurisdiction: str, below: str, at: str, over: str, at_is_reported: bool
+) -> None:
+    rule = cash_rules()[jurisdiction]
+    assert format_amount(rule.threshold_minor, rule.scale) == at
+    people = {amount: cash.person(f"p-{amount}") for amount in (below, at, over)}
+    for amount, person in people.items():
+        cash.cash_in(person, amount, TUESDAY, rule.currency)
+        cash.cash_out(person, amount, WEDNESDAY, rule.currency)
+    reported = rows(cash.system, "large-cash", {"jurisdiction": jurisdiction})
+    found = {(row["person_subject_id"], row["direction"]): row["total"] for row in reported}
+    expected_amounts = [at, over] if at_is_reported else [over]
+    assert found == {
+        (people[amount], direction): amount
+        for amount in expected_amounts
+        for direction in ("in", "out")
+    }
+
+
+US_SATURDAY, US_SUNDAY, US_MEMORIAL_MONDAY = "2026-05-23", "2026-05-24", MEMORIAL_DAY
+ID_SATURDAY, ID_WAISAK_SUNDAY, ID_PANCASILA_MONDAY = "2026-05-30", "2026-05-31", "2026-06-01"
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "amount", "closed_days", "counted_for", "day_before"),
+    [
+        ("US", "4000.00", (US_SATURDAY, US_SUNDAY, US_MEMORIAL_MONDAY), "2026-05-26", "2026-05-22"),
+        (
+            "ID",
+            "200000000.00",
+            (ID_SATURDAY, ID_WAISAK_SUNDAY, ID_PANCASILA_MONDAY),
+            "2026-06-02",
+            "2026-05-29",
+        ),
+    ],
+)
+def test_a_weekend_followed_by_a_holiday_rolls_to_the_first_open_day_in_both_calendars(
+    cash: CashDesk,
+    jurisdiction: str,
+    amount: str,
+    closed_days: tuple[str, ...],
+    counted_for: str,
+    day_before: str,
+) -> None:
+    currency = cash_rules()[jurisdiction].currency
+    person = cash.person("weekend")
+    positions = [cash.cash_in(person, amount, day, currency) for day in closed_days]
+    cash.cash_in(person, amount, day_before, currency)  # the Friday before stays on Friday
+    (row,) = rows(cash.system, "large-cash", {"jurisdiction": jurisdiction})
+    assert (row["business_day"], row["transaction_count"]) == (counted_for, 3)
+    assert row["transaction_dates"] == ",".join(closed_days)
+    assert row["positions"] == ",".join(map(str, positions))
+    assert row["calendar_confirmed"] is True
+
+
+def test_11000_in_and_11000_out_on_one_day_are_two_rows_never_netted(cash: CashDesk) -> None:
+    alice = cash.person("alice")
+    received = cash.cash_in(alice, "11000.00", TUESDAY)
+    paid = cash.cash_out(alice, "11000.00", TUESDAY)
+    cash_in, cash_out = rows(cash.system, "large-cash", US)
+    assert (cash_in["direction"], cash_in["total"], cash_in["positions"]) == (
+        "in",
+        "11000.00",
+        str(received),
+    )
+    assert (cash_out["direction"], cash_out["total"], cash_out["positions"]) == (
+        "out",
+        "11000.00",
+        str(paid),
+    )
+    assert cash_in["business_day"] == cash_out["business_day"] == TUESDAY
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "alerted"),
+    [
+        (MONDAY, WEDNESDAY, True),  # two business days apart: the window's last day
+        (MONDAY, "2026-03-12", False),  # three apart (Thursday): the day after the window
+        (FRIDAY, "2026-03-17", True),  # Friday, Tuesday: the weekend is not counted
+        (FRIDAY, "2026-03-18", False),  # Friday, Wednesday: three business days apart
+    ],
+)
+def test_a_structuring_window_of_three_business_days_ends_on_its_third_open_day(
+    cash: CashDesk, first: str, second: str, alerted: bool
+) -> None:
+    alice = cash.person("alice")
+    cash.cash_in(alice, "6000.00", first)
+    cash.cash_in(alice, "5000.00", second)
+    alerts = rows(cash.system, "structuring", {**US, "window_days": "3"})
+    if not alerted:
+        assert alerts == []
+        return
+    (alert,) = alerts
+    assert (alert["window_start"], alert["window_end"]) == (first, second)
+    assert (alert["transaction_count"], alert["total"]) == (2, "11000.00")
+
+
+# --- reproducibility and provenance against the log ---------------------------------------
+
+
+def digest_of(system: System, name: str, parameters: dict[str, str]) -> str:
+    document = orjson.loads(render(system, name, parameters))
+    return str(document["digest"])
+
+
+@pytest.mark.parametrize(("name", "parameters"), [("large-cash", US), ("structuring", US)])
+def test_a_cash_report_digest_moves_only_with_cash_in_its_scope(
+    cash: CashDesk, name: str, parameters: dict[str, str]
+) -> None:
+    alice = cash.person("alice")
+    for day in (MONDAY, TUESDAY):
+        cash.cash_in(alice, "6000.00", day)
+    cash.cash_in(alice, "10500.00", WEDNESDAY)
+    first = digest_of(cash.system, name, parameters)
+    assert digest_of(cash.system, name, parameters) == first  # the same digest twice
+    cash.system.app.issue_token(
+        Context("admin", "corr-token"), "someone", "auditor", lambda secret: "0" * 64
+    )
+    cash.system.app.open_account(SETUP, "Assets:Cash:JPY", "Yen till", "asset", ["JPY"], [])
+    cash.system.app.open_account(SETUP, "Assets:Bank", "Bank", "asset", ["USD"], [])
+    wire = uuid4()
+    cash.receipts.record(
+        REQUESTER, receipt_id=wire, method="wire", amount="20000.00", asset="USD",
+        reference="wire-1", value_date=TUESDAY, payer_subject_id=UUID(alice),
+    )  # fmt: skip
+    cash.receipts.screen(REQUESTER, wire)  # posted, but not cash
+    assert digest_of(cash.system, name, parameters) == first
+    cash.cash_in(alice, "4500.00", WEDNESDAY)  # in scope: a new cash receipt
+    assert digest_of(cash.system, name, parameters) != first
+
+
+def _cash_events_from_the_log(system: System) -> list[LogEvent]:
+    """Every posted cash receipt and settled cash payment, read raw (no report code)."""
+    found: list[LogEvent] = []
+    with LogReader(system.database) as reader:
+        for page in reader.pages():
+            found.extend(
+                event
+                for event in page
+                if event.topic.endswith(("Receipt.ReceiptPosted", "Payment.PaymentSettled"))
+                and event.state.get("cash") is True
+            )
+    return found
+
+
+@pytest.mark.parametrize("fast_paths", [True, False], ids=["scoped_read", "whole_log"])
+def test_each_large_cash_row_comes_from_exactly_the_cash_events_of_its_person_day_and_direction(
+    cash: CashDesk, fast_paths: bool
+) -> None:
+    alice, bob = cash.person("alice"), cash.person("bob")
+    cash.cash_in(alice, "9000.00", SATURDAY)
+    cash.cash_in(alice, "2000.00", NEXT_MONDAY)  # Saturday and Monday: one business day
+    cash.cash_in(alice, "3000.00", FRIDAY)  # not reported: under the threshold on its own day
+    cash.cash_out(alice, "10000.01", NEXT_MONDAY)
+    cash.cash_in(bob, "7000.00", NEXT_MONDAY)
+    cash.cash_in(bob, "7000.00", NEXT_MONDAY, "IDR")  # another currency: context only
+    cash.cash_in(bob, "3000.01", NEXT_MONDAY)
+    business_day = {SATURDAY: NEXT_MONDAY}  # this scenario's only roll
+    expected: dict[tuple[str, str, str], list[int]] = {}
+    for event in _cash_events_from_the_log(cash.system):
+        fields = event.state
+        if fields["asset"] != "USD":
+            continue
+        receipt = event.topic.endswith("ReceiptPosted")
+        person = fields["payer_subject_id"] if receipt else fields["payee_subject_id"]
+        day = business_day.get(fields["business_date"], fields["business_date"])
+        key = (day, person, "in" if receipt else "out")
+        expected.setdefault(key, []).append(event.position)
+    service = ReportService(
+        cash.system.database,
+        cash.system.app,
+        DatabaseLogSource(cash.system.database, fast_paths=fast_paths),
+    )
+    prepared = service.prepare("large-cash", US)
+    document = orjson.loads(b"".join(service.start(prepared).json_chunks()))
+    reported = {row["key"]: row for row in document["rows"]}
+    assert set(reported) == {"/".join(key) for key in expected if key != (FRIDAY, alice, "in")}
+    used: set[int] = set()
+    for key, row in reported.items():
+        positions = expected[(row["business_day"], row["person_subject_id"], row["direction"])]
+        used.update(positions)
+        explained = service.explain_row(prepared, row_key=key, limit=1000)
+        assert [event["position"] for event in explained["events"]] == positions
+        assert row["positions"] == ",".join(map(str, positions))
+    idr_positions = [
+        event.position
+        for event in _cash_events_from_the_log(cash.system)
+        if event.state["asset"] == "IDR" and event.state["business_date"] == NEXT_MONDAY
+    ]
+    assert len(idr_positions) == 1  # counted aside, in the context: still a source
+    assert document["generated_from"] == ranges_of(used | set(idr_positions))
 
 
 # --- segregation of duties -------------------------------------------------------------------

@@ -33,9 +33,9 @@ from projections.reports.ledger_fold import (
     LEDGER_SCOPE,
     Key,
     LedgerFold,
-    fold_ledger,
     merged_positions,
 )
+from projections.reports.ledger_projection import ledger_fold_of
 from projections.reports.parameters import (
     DATE_FROM,
     DATE_TO,
@@ -138,7 +138,7 @@ class TrialBalanceReport:
         self, source: LogSource, as_of_position: int, parameters: Mapping[str, str]
     ) -> ReportRun:
         dates = _point_in_time_range(parameters)
-        fold = fold_ledger(source, as_of_position, dates, dates.period)
+        fold = ledger_fold_of(source, as_of_position, dates, dates.period)
         return ReportRun(fold.context(), self._rows(fold), fold.period_positions)
 
     def _rows(self, fold: LedgerFold) -> Iterator[ReportRow]:
@@ -197,7 +197,7 @@ class BalanceSheetReport:
         self, source: LogSource, as_of_position: int, parameters: Mapping[str, str]
     ) -> ReportRun:
         dates = _point_in_time_range(parameters)
-        fold = fold_ledger(source, as_of_position, dates, dates.period)
+        fold = ledger_fold_of(source, as_of_position, dates, dates.period)
         return ReportRun(fold.context(), self._rows(fold), fold.period_positions)
 
     def _rows(self, fold: LedgerFold) -> Iterator[ReportRow]:
@@ -267,7 +267,7 @@ class IncomeStatementReport:
             dates = DateRange(*period_bounds(period), period)
         else:
             dates = DateRange(parameters["date_from"], parameters["date_to"])
-        fold = fold_ledger(source, as_of_position, dates, period)
+        fold = ledger_fold_of(source, as_of_position, dates, period)
         return ReportRun(fold.context(), self._rows(fold), fold.period_positions)
 
     def _rows(self, fold: LedgerFold) -> Iterator[ReportRow]:

@@ -12,7 +12,6 @@ differ.
 
 from __future__ import annotations
 
-import heapq
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -198,8 +197,7 @@ def fold_ledger(
 
 def merged_positions(lines: Iterable[Line]) -> Iterator[int]:
     """The entry positions of ``lines``, ascending, each once."""
-    last = None
-    for position in heapq.merge(*(sorted(line.positions) for line in lines)):
-        if position != last:
-            yield position
-            last = position
+    found: set[int] = set()
+    for line in lines:
+        found.update(line.positions)  # a set in C beats a merge in Python at a million
+    return iter(sorted(found))

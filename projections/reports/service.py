@@ -1,8 +1,10 @@
 """Reports of one database: prepare, compute, file, reproduce, explain.
 
-The API and the CLI call this; it reads the log directly (a report is a
-fold of the log up to its position, independent of any projection's lag)
-and records filings through ``domain.report_filing_commands``.
+The API and the CLI call this; a report is a fold of the log up to its
+position, independent of any projection's lag (the ledger reports take
+their lines from the balances projection only once it has reached that
+position: ``ledger_projection``), and filings are recorded through
+``domain.report_filing_commands``.
 """
 
 from __future__ import annotations
