@@ -48,6 +48,11 @@ def _command(client: int, number: int) -> PostJournalEntry:
     )
 
 
+WARMUP_ENTRIES_PER_CLIENT = 5
+"""Posted by every client before the clock starts (connections, prepared statements,
+caches), then all clients start together; the warm-up is not measured."""
+
+
 def measure_group_commit(database_url: str, clients: int, entries_per_client: int) -> dict[str, Any]:
     system = build_system(database_url, pool_size=4)
     try:
@@ -55,10 +60,17 @@ def measure_group_commit(database_url: str, clients: int, entries_per_client: in
         latencies_ms: list[float] = []
         lock = threading.Lock()
         failures: list[BaseException] = []
+        ready = threading.Barrier(clients + 1)
 
         with GroupCommitter(system.app) as committer:
             def client(number: int) -> None:
                 mine = []
+                try:
+                    for sequence in range(WARMUP_ENTRIES_PER_CLIENT):
+                        committer.post(_command(number, entries_per_client + sequence))
+                except BaseException as error:
+                    failures.append(error)
+                ready.wait()
                 try:
                     for sequence in range(entries_per_client):
                         command = _command(number, sequence)
@@ -71,13 +83,15 @@ def measure_group_commit(database_url: str, clients: int, entries_per_client: in
                     latencies_ms.extend(mine)
 
             threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-            started = time.perf_counter()
             for thread in threads:
                 thread.start()
+            ready.wait()
+            started = time.perf_counter()
+            batches_before = committer.batches_committed
             for thread in threads:
                 thread.join()
             seconds = time.perf_counter() - started
-            batches = committer.batches_committed
+            batches = committer.batches_committed - batches_before
         if failures:
             raise RuntimeError(f"{len(failures)} clients failed: {failures[0]!r}")
         total = clients * entries_per_client
@@ -85,6 +99,7 @@ def measure_group_commit(database_url: str, clients: int, entries_per_client: in
         return {
             "clients": clients,
             "entries": total,
+            "warmup_entries": clients * WARMUP_ENTRIES_PER_CLIENT,
             "seconds": round(seconds, 3),
             "entries_per_s": round(total / seconds),
             "commits": batches,
