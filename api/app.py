@@ -8,6 +8,7 @@ the event loop never blocks. Responses are serialised with orjson.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
@@ -64,6 +65,8 @@ def create_app(settings: ApiSettings | None = None, *, system: System | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = start_state(settings, metrics, system)
         app.state.backoffice = state
+        if system is None:  # a served process (not a test harness): tune the collector
+            tune_garbage_collector()
         try:
             yield
         finally:
@@ -89,6 +92,20 @@ def create_app(settings: ApiSettings | None = None, *, system: System | None = N
     install_error_handlers(app)
     app.add_middleware(RequestPlumbing, metrics=metrics, body_bytes_max=settings.body_bytes_max)
     return app
+
+
+GC_THRESHOLD_YOUNG = 20_000
+
+
+def tune_garbage_collector() -> None:
+    """Move what startup allocated out of the collector's sight and collect the
+    young generation less often: each request allocates many short-lived objects
+    that reference counting frees, and frequent full collections over a large
+    heap showed up as tens of milliseconds in the latency tail."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD_YOUNG, middle, old)
 
 
 def start_state(settings: ApiSettings, metrics: Metrics, system: System | None) -> ApiState:
