@@ -112,10 +112,12 @@ def signature_valid(checkpoint: Checkpoint, public_key_raw: bytes) -> bool:
 class ChainVerifier:
     """Recomputes leaves, links and Merkle roots from the events themselves."""
 
-    def __init__(self, public_keys: Iterable[bytes] = ()) -> None:
+    def __init__(self, public_keys: Iterable[bytes] = (), tree: Any = None) -> None:
+        """``tree``: where leaves go (default a ``MerkleTree``; anything with
+        ``append``, ``extend`` and ``root`` will do)."""
         self.keys = {key_id_of(raw): raw for raw in public_keys}
         self.report = VerifyReport()
-        self.tree = MerkleTree()
+        self.tree = MerkleTree() if tree is None else tree
         self.links: list[bytes] = []  # recomputed link per position (index = position - 1)
         self._link = GENESIS_LINK
         self._last_notification_id = 0

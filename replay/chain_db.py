@@ -18,6 +18,8 @@ from replay.checkpoint_note import Checkpoint, parse
 from replay.log_reader import gc_paused
 
 PAGE_SIZE = 10_000
+PROCESS_TREE_MIN = 200_000
+"""Chain length from which verify_chain builds the Merkle tree in a child process."""
 # Verification reads bigger pages, fetched ahead by a thread while the
 # previous page is hashed (the wait for the server releases the GIL).
 VERIFY_PAGE_SIZE = 50_000
@@ -268,8 +270,28 @@ def verify_chain(
     public_keys: list[bytes],
     extra_checkpoints: list[Checkpoint] = (),  # type: ignore[assignment]
 ) -> VerifyReport:
-    """Recompute the whole chain and check every checkpoint (stored and given)."""
-    verifier = ChainVerifier(public_keys)
+    """Recompute the whole chain and check every checkpoint (stored and given).
+
+    On a long log the Merkle tree is built in a child process
+    (``merkle_worker.ProcessTree``), beside the reading and hashing here.
+    """
+    with ChainReader(database) as probe:
+        length = probe.length()
+    tree: Any = None
+    if length >= PROCESS_TREE_MIN:
+        from replay.merkle_worker import ProcessTree
+
+        tree = ProcessTree()
+    try:
+        return _verify(database, ChainVerifier(public_keys, tree), list(extra_checkpoints))
+    finally:
+        if tree is not None:
+            tree.close()
+
+
+def _verify(
+    database: Database, verifier: ChainVerifier, extra_checkpoints: list[Checkpoint]
+) -> VerifyReport:
     # A million rows of small acyclic objects: reference counting frees them;
     # the cyclic collector would rescan the growing heap (about 9% of the time).
     with gc_paused(), ChainReader(database) as reader:

@@ -348,3 +348,20 @@ def test_consistency_between_checkpoints(log: Log) -> None:
     assert not verify_consistency(
         first.size, second.size, bytes.fromhex(second.root), bytes.fromhex(second.root), path
     )
+
+
+def test_the_merkle_tree_built_in_a_child_process_gives_the_same_verdict(
+    log: Log, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import replay.chain_db
+
+    in_process = log.verify().as_dict()
+    monkeypatch.setattr(replay.chain_db, "PROCESS_TREE_MIN", 1)
+    assert log.verify().as_dict() == in_process
+    # A checkpoint whose root differs is still caught with the tree in the child.
+    note = log.checkpoints[0]
+    forged_root = Checkpoint(
+        note.log_id, note.size, note.head, "0" * 64, note.time, note.key_id, note.signature
+    )
+    report = log.verify(extra=[forged_root])
+    assert not report.ok and report.first_bad_position == note.size
