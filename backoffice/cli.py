@@ -346,31 +346,40 @@ def project(
     once: Annotated[bool, typer.Option("--once", help="Catch up to the head, then exit.")] = False,
 ) -> None:
     """Run the projection worker: follow the log and keep the read models current
-    (balances and the audit trail)."""
+    (balances, the audit trail, data subjects, the screening log)."""
     import signal
     import threading
 
     from projections.audit import AuditTrail
+    from projections.screening import ScreeningLog
+    from projections.subjects import SubjectsProjection
 
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     with _system(database) as system:
-        audit = AuditTrail(system.database, catch_up_on_query=False)
+        others: dict[str, Any] = {
+            "audit trail": AuditTrail(system.database, catch_up_on_query=False),
+            "subjects": SubjectsProjection(system.database, catch_up_on_query=False),
+            "screening log": ScreeningLog(system.database, catch_up_on_query=False),
+        }
         try:
             if once:
-                balances = system.projections.catch_up()
-                console.print(f"balances at position {balances}, audit trail at {audit.catch_up()}")
+                reached = [f"balances at position {system.projections.catch_up()}"]
+                reached += [f"{name} at {projection.catch_up()}" for name, projection in others.items()]
+                console.print(", ".join(reached))
                 return
             console.print(
                 f"projecting {system.database.display} every {poll_interval_s}s; Ctrl-C stops"
             )
             while not stop.is_set():
                 system.projections.catch_up()
-                audit.catch_up()
+                for projection in others.values():
+                    projection.catch_up()
                 stop.wait(poll_interval_s)
         finally:
-            audit.close()
+            for projection in others.values():
+                projection.close()
 
 
 @app.command("open-account")

@@ -553,3 +553,17 @@ def test_api_bad_hold_input_is_a_422_naming_the_field(api: ApiHarness) -> None:
         response = api.post(f"/v1/subjects/{subject_id}/holds", "compliance", body)
         assert response.status_code == 422, response.text
         assert field in [error["field"] for error in response.json()["errors"]]
+
+
+def test_the_projection_worker_folds_every_read_model_once(sqlite_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from backoffice.cli import app as cli
+
+    result = CliRunner().invoke(cli, ["demo", "--database", sqlite_url])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["project", "--once", "--database", sqlite_url])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    for name in ("balances at position", "audit trail at", "subjects at", "screening log at"):
+        assert name in text
