@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from eventsourcing.persistence import IntegrityError
 from fastapi import Request
 from starlette.responses import Response
 
@@ -25,7 +26,7 @@ from backoffice.container import System
 from backoffice.group_commit import GroupCommitter
 from domain.access import CompletedRequest, completed_request_id
 from domain.commands import Context
-from domain.errors import DomainError
+from domain.errors import ConcurrencyConflict, DomainError
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}\Z")
 REPLAYED_HEADER = "Idempotency-Replayed"
@@ -224,6 +225,15 @@ def run_idempotent(
         with app.riding(make_record) as rider_position:
             effect()
             position = rider_position()
+            if position is None:
+                # The effect wrote nothing (already so: the same list again, an
+                # item screened before). The record is saved by itself, so the
+                # key is spent and the answer has a log position.
+                try:
+                    app.save()
+                except IntegrityError:  # the same key completed concurrently
+                    raise ConcurrencyConflict("the request was completed concurrently") from None
+                position = rider_position()
     except DomainError:
         raced = app.completed_request(principal.actor, key)
         if raced is not None:

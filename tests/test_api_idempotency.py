@@ -137,3 +137,17 @@ def test_keys_are_scoped_to_the_actor(database_url: str) -> None:
         )
         assert first.status_code == second.status_code == 201
         assert first.json()["id"] != second.json()["id"]
+
+
+def test_a_request_whose_effect_writes_nothing_still_spends_its_key(database_url: str) -> None:
+    """An effect that finds nothing to do (already so) saves the request's record by
+    itself: the answer has a position, a retry replays, another body is refused."""
+    with running_api(database_url) as api:
+        api.system.app.close_period = lambda *args, **kwargs: None  # type: ignore[method-assign]
+        key = new_key("noop")
+        first = api.post("/v1/periods/2026-01/close", "admin", {"reason": "month end"}, key=key)
+        assert first.status_code == 200 and isinstance(first.json()["position"], int)
+        again = api.post("/v1/periods/2026-01/close", "admin", {"reason": "month end"}, key=key)
+        assert again.content == first.content and again.headers["Idempotency-Replayed"] == "true"
+        other = api.post("/v1/periods/2026-01/close", "admin", {"reason": "other"}, key=key)
+        assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
