@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENTRIES_PER_ROUND = 1_500
 KILLS = 5
 PAGE_SIZE = 20
+PAUSE_S = 0.003  # between pages: a round (75 pages) outlasts the longest kill delay
 
 
 def _post_many(app: object, first: int, count: int) -> int:
@@ -47,7 +48,7 @@ def _post_many(app: object, first: int, count: int) -> int:
 
 def _start_worker(url: str) -> subprocess.Popen[str]:
     worker = subprocess.Popen(
-        [sys.executable, "-m", "tests.projection_worker", url, str(PAGE_SIZE)],
+        [sys.executable, "-m", "tests.projection_worker", url, str(PAGE_SIZE), str(PAUSE_S)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
