@@ -29,7 +29,6 @@ from api.auth import Principal
 from api.dependencies import authorize
 from api.problems import ApiProblem
 from api.routes_ledger import READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES, _problem
-from api.routes_sanctions import record_alone
 from api.state import api_state, context_for, idempotency_key, json_response, run_idempotent
 from domain import limits
 from domain.reconciliation import WINDOW_DAYS_DEFAULT, WINDOW_DAYS_MAX
@@ -126,7 +125,7 @@ def _import(
         body,
         201,
         view,
-        lambda: record_alone(reconciler.app, reconciler.commit_import(context, plan)),
+        lambda: reconciler.commit_import(context, plan),
     )
 
 
@@ -172,9 +171,7 @@ def run_matching(
         {"window_days": window_days},
         200,
         view,
-        lambda: record_alone(
-            reconciler.app, reconciler.apply_matches(context, account, matches, version)
-        ),
+        lambda: reconciler.apply_matches(context, account, matches, version),
     )
 
 

@@ -30,13 +30,12 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field, StrictStr
 from starlette.responses import Response
 
 from api import models
 from api.auth import Principal
-from api.dependencies import authorize, bearer
+from api.dependencies import authorize
 from api.routes_ledger import READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES
 from api.routes_subjects import PersonalFieldsIn, subject_registry
 from api.state import api_state, context_for, idempotency_key, json_response, run_idempotent
@@ -81,29 +80,13 @@ ReceiptStatus = Literal["recorded", "held", "posted", "rejected"]
 ShortText = Annotated[StrictStr, Field(min_length=1, max_length=34)]
 
 
-def allowed(permission: str) -> Callable[..., Any]:
-    """``authorize(permission)``, with the roles read per request (so the table
-    can gain this module's entries without an import-order dependency)."""
-
-    async def dependency(
-        request: Request,
-        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    ) -> Principal:
-        check = authorize(permission)
-        principal: Principal = await check(request, credentials)
-        return principal
-
-    dependency.__name__ = f"authorize_{permission.replace(':', '_')}"
-    return dependency
-
-
-MAY_REQUEST = allowed("payments:request")
-MAY_APPROVE = allowed("payments:approve")
-MAY_OPERATE = allowed("payments:operate")
-MAY_CANCEL = allowed("payments:cancel")
-MAY_READ_PAYMENTS = allowed("payments:read")
-MAY_WRITE_RECEIPTS = allowed("receipts:write")
-MAY_READ_RECEIPTS = allowed("receipts:read")
+MAY_REQUEST = authorize("payments:request")
+MAY_APPROVE = authorize("payments:approve")
+MAY_OPERATE = authorize("payments:operate")
+MAY_CANCEL = authorize("payments:cancel")
+MAY_READ_PAYMENTS = authorize("payments:read")
+MAY_WRITE_RECEIPTS = authorize("receipts:write")
+MAY_READ_RECEIPTS = authorize("receipts:read")
 
 
 # --- bodies -------------------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.responses import Response, StreamingResponse
 
@@ -40,7 +40,9 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 ROUTE_QUERY = frozenset({"as_of_position", "format"})
 HEADER_BYTES_MAX = 4000
-ReportName = Annotated[str, Query(max_length=64)]
+ReportName = Annotated[
+    str, Path(min_length=1, max_length=64, description="a report name (GET /v1/reports)")
+]
 AsOfPosition = Annotated[
     int | None,
     Query(ge=0, le=POSITION_MAX, description="compute as of this log position (default: head)"),
@@ -126,7 +128,7 @@ def explain_filing(
 )
 def get_report(
     request: Request,
-    name: str,
+    name: ReportName,
     principal: Principal = Depends(authorize("reports:read")),
     as_of_position: AsOfPosition = None,
     format: Literal["json", "csv", "provenance"] = "json",
@@ -176,7 +178,7 @@ def _provenance_headers(summary: dict[str, Any]) -> dict[str, str]:
 )
 def file_report(
     request: Request,
-    name: str,
+    name: ReportName,
     body: FilingIn,
     principal: Principal = Depends(authorize("reports:file")),
 ) -> Response:

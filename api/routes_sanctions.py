@@ -35,7 +35,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 from starlette.responses import Response
@@ -47,8 +46,6 @@ from api.problems import ApiProblem
 from api.routes_ledger import READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES
 from api.routes_subjects import subject_registry
 from api.state import api_state, context_for, idempotency_key, json_response, run_idempotent
-from domain.application import BackOffice
-from domain.errors import ConcurrencyConflict
 from domain.sanctions import (
     FILE_BYTES_MAX,
     PARTY_NAME_LENGTH_MAX,
@@ -216,19 +213,6 @@ def screening_log(request: Request) -> ScreeningLog:
     return log
 
 
-def record_alone(app: BackOffice, position: int | None) -> None:
-    """After an effect that wrote nothing (``position`` None: the same list again, an
-    item screened before with the same name), save the request's ``CompletedRequest``
-    by itself: the response then has a log position, as its schema says, and the key
-    is spent (a retry replays; another body under it is refused)."""
-    if position is not None:
-        return
-    try:
-        app.save()  # inside run_idempotent's riding(): saves just the rider
-    except IntegrityError:  # the same key completed concurrently: run_idempotent replays it
-        raise ConcurrencyConflict("the request was completed concurrently; retry") from None
-
-
 # --- routes -------------------------------------------------------------------
 
 
@@ -272,9 +256,7 @@ def load_list(
         fingerprinted,
         201,
         view,
-        lambda: record_alone(
-            screening.app, screening.load_parsed(context, parsed, body.source).position
-        ),
+        lambda: screening.load_parsed(context, parsed, body.source),
     )
 
 
@@ -324,9 +306,7 @@ def screen_name(
         body.model_dump(),
         201,
         view,
-        lambda: record_alone(
-            screening.app, screening.record(context, body.item_kind, item_id, assessment).position
-        ),
+        lambda: screening.record(context, body.item_kind, item_id, assessment),
     )
 
 

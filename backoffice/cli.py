@@ -44,6 +44,7 @@ app = typer.Typer(
 POST_FILE_BYTES_MAX = 64 * 1024 * 1024
 POST_BATCH_SIZE = 512
 
+
 @app.command()
 def demo(
     database: DatabaseOption = None,
@@ -317,7 +318,7 @@ def verify(
     if chain:
         from backoffice import cli_chain
 
-        cli_chain.register.verify_chain(database, public_key or [], checkpoint_file or [], as_json)  # type: ignore[attr-defined]
+        cli_chain.verify_chain_command(database, public_key or [], checkpoint_file or [], as_json)
         return
     with _system(database) as system:
         findings = _verify(system)
@@ -366,7 +367,9 @@ def project(
         try:
             if once:
                 reached = [f"balances at position {system.projections.catch_up()}"]
-                reached += [f"{name} at {projection.catch_up()}" for name, projection in others.items()]
+                reached += [
+                    f"{name} at {projection.catch_up()}" for name, projection in others.items()
+                ]
                 console.print(", ".join(reached))
                 return
             console.print(

@@ -94,58 +94,6 @@ def register(app: typer.Typer) -> None:
             for index, note in enumerate(reader.checkpoints()):
                 print(("\n" if index else "") + note.text(), end="")
 
-    def _database(url: str | None) -> Database:
-        from backoffice.settings import database_from_environment, parse_database_url
-
-        try:
-            return parse_database_url(url) if url else database_from_environment()
-        except SettingsError as error:
-            errors.print(f"[red]error:[/red] {error}")
-            raise typer.Exit(EXIT_UNAVAILABLE) from None
-
-    def verify_chain_command(
-        database: str | None, public_keys: list[Path], checkpoint_files: list[Path], as_json: bool
-    ) -> None:
-        from backoffice.signing import signer_from_environment
-        from replay.audit_verify import public_key_from_text
-        from replay.chain_db import verify_chain
-        from replay.checkpoint_note import parse_many
-
-        raws: list[bytes] = []
-        try:
-            for path in public_keys:
-                raws.append(public_key_from_text(path.read_text(encoding="ascii")))
-            if not raws:
-                signer = signer_from_environment()
-                if signer is not None:
-                    raws.append(signer.public_raw)
-            extra = []
-            for path in checkpoint_files:
-                extra += parse_many(path.read_text(encoding="ascii"))
-        except (OSError, UnicodeError, ValueError, SettingsError) as error:
-            errors.print(f"[red]refused:[/red] {escape(str(error))}")
-            raise typer.Exit(EXIT_REFUSED) from None
-        report = verify_chain(_database(database), raws, extra)
-        if as_json:
-            print(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
-        else:
-            console.print(
-                f"chain: {report.chain_length} positions, {report.events_checked} events rehashed, "
-                f"{report.checkpoints_checked} checkpoints checked"
-            )
-            for problem in report.problems:
-                errors.print(f"[red]BAD[/red] {escape(problem)}")
-            if report.ok:
-                console.print(
-                    "[green]verify --chain: OK[/green] (every link, leaf and checkpoint holds)"
-                )
-            else:
-                errors.print(
-                    f"[red]verify --chain: first bad position {report.first_bad_position}[/red]"
-                )
-        if not report.ok:
-            raise typer.Exit(EXIT_DIFFERENCES)
-
     @app.command("verify-proof")
     def verify_proof(
         proof_file: Annotated[
@@ -188,7 +136,59 @@ def register(app: typer.Typer) -> None:
             f"checkpoint of {proof.get('tree_size')} events"
         )
 
-    register.verify_chain = verify_chain_command  # type: ignore[attr-defined]
+
+def _database(url: str | None) -> Database:
+    from backoffice.settings import database_from_environment, parse_database_url
+
+    try:
+        return parse_database_url(url) if url else database_from_environment()
+    except SettingsError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(EXIT_UNAVAILABLE) from None
+
+
+def verify_chain_command(
+    database: str | None, public_keys: list[Path], checkpoint_files: list[Path], as_json: bool
+) -> None:
+    from backoffice.signing import signer_from_environment
+    from replay.audit_verify import public_key_from_text
+    from replay.chain_db import verify_chain
+    from replay.checkpoint_note import parse_many
+
+    raws: list[bytes] = []
+    try:
+        for path in public_keys:
+            raws.append(public_key_from_text(path.read_text(encoding="ascii")))
+        if not raws:
+            signer = signer_from_environment()
+            if signer is not None:
+                raws.append(signer.public_raw)
+        extra = []
+        for path in checkpoint_files:
+            extra += parse_many(path.read_text(encoding="ascii"))
+    except (OSError, UnicodeError, ValueError, SettingsError) as error:
+        errors.print(f"[red]refused:[/red] {escape(str(error))}")
+        raise typer.Exit(EXIT_REFUSED) from None
+    report = verify_chain(_database(database), raws, extra)
+    if as_json:
+        print(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        console.print(
+            f"chain: {report.chain_length} positions, {report.events_checked} events rehashed, "
+            f"{report.checkpoints_checked} checkpoints checked"
+        )
+        for problem in report.problems:
+            errors.print(f"[red]BAD[/red] {escape(problem)}")
+        if report.ok:
+            console.print(
+                "[green]verify --chain: OK[/green] (every link, leaf and checkpoint holds)"
+            )
+        else:
+            errors.print(
+                f"[red]verify --chain: first bad position {report.first_bad_position}[/red]"
+            )
+    if not report.ok:
+        raise typer.Exit(EXIT_DIFFERENCES)
 
 
 def register_migrate(app: typer.Typer) -> None:

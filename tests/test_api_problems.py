@@ -241,3 +241,9 @@ def test_database_trouble_is_503_and_a_bug_is_a_500_problem(sqlite_url: str) -> 
         assert response.status_code == 500
         assert response.json()["code"] == "internal_error"
         assert "a bug" not in response.text  # no internals leak
+
+
+def test_a_report_name_over_its_bound_is_refused_before_any_work(sqlite_url: str) -> None:
+    with running_api(sqlite_url) as api:
+        assert_problem(api.get("/v1/reports/" + "x" * 65), 422, "validation_failed", "name")
+        assert_problem(api.get("/v1/reports/no-such-report"), 404, "unknown_report")
