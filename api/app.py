@@ -32,7 +32,7 @@ from backoffice.checkpointing import LogWitness
 from backoffice.container import System, build_system
 from backoffice.group_commit import GroupCommitter
 from backoffice.settings import DatabaseUnavailable
-from domain.errors import DomainError
+from domain.kernel.errors import DomainError
 
 LOGGER = logging.getLogger("backoffice.api")
 API_VERSION = "1.0.0"

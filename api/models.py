@@ -12,10 +12,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from domain import limits
-from domain.access import ROLES
-from domain.accounts import ACCOUNT_FLAGS, ACCOUNT_TYPES
-from domain.money import ASSET_SCALE_MAX
+from domain.access.tokens import ROLES
+from domain.kernel import limits
+from domain.kernel.money import ASSET_SCALE_MAX
+from domain.ledger.accounts import ACCOUNT_FLAGS, ACCOUNT_TYPES
 
 Amount = Annotated[StrictStr, Field(min_length=1, max_length=40, examples=["100.00"])]
 AssetCode = Annotated[StrictStr, Field(min_length=1, max_length=16, examples=["USD"])]

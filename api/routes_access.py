@@ -14,7 +14,7 @@ from api.auth import Principal
 from api.dependencies import authorize
 from api.routes_ledger import READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES
 from api.state import api_state, context_for, idempotency_key, json_response, run_idempotent
-from domain.access import new_token, secret_digest
+from domain.access.tokens import new_token, secret_digest
 
 router = APIRouter(prefix="/v1")
 

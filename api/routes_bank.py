@@ -30,9 +30,9 @@ from api.dependencies import authorize
 from api.problems import ApiProblem
 from api.routes_ledger import READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES, _problem
 from api.state import api_state, context_for, idempotency_key, json_response, run_idempotent
-from domain import limits
-from domain.reconciliation import WINDOW_DAYS_DEFAULT, WINDOW_DAYS_MAX
-from domain.reconciliation_commands import BankReconciler
+from domain.banking.matching import WINDOW_DAYS_DEFAULT, WINDOW_DAYS_MAX
+from domain.banking.service import BankReconciler
+from domain.kernel import limits
 
 router = APIRouter(prefix="/v1")
 CONTENT_FORMATS = {

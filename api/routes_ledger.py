@@ -28,12 +28,12 @@ from api.state import (
     wait_for_position,
 )
 from backoffice.group_commit import WAIT_TIMEOUT_S, CommitterOverloaded, CommitterStopped
-from domain import limits
-from domain.accounts import check_account_code
-from domain.commands import PostingOutcome, PostJournalEntry
-from domain.errors import IdempotencyConflict, InvalidInput
-from domain.journal import JournalEntry, reversal_id_for
-from domain.money import format_amount
+from domain.kernel import limits
+from domain.kernel.errors import IdempotencyConflict, InvalidInput
+from domain.kernel.money import format_amount
+from domain.ledger.accounts import check_account_code
+from domain.ledger.commands import PostingOutcome, PostJournalEntry
+from domain.ledger.journal import JournalEntry, reversal_id_for
 
 router = APIRouter(prefix="/v1")
 

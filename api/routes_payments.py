@@ -39,13 +39,10 @@ from api.dependencies import authorize
 from api.routes_ledger import READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES
 from api.routes_subjects import PersonalFieldsIn, subject_registry
 from api.state import api_state, context_for, idempotency_key, json_response, run_idempotent
-from domain import limits
-from domain.commands import Context
-from domain.errors import DomainError
-from domain.parties import blinded_party
-from domain.payment_commands import Payments
-from domain.payment_policy import PaymentPolicy
-from domain.payments import (
+from domain.kernel import limits
+from domain.kernel.errors import DomainError
+from domain.ledger.commands import Context
+from domain.payments.payment import (
     AWAITING_APPROVAL,
     BANK_REFERENCE_LENGTH_MAX,
     FUNDS_RESERVED,
@@ -53,11 +50,14 @@ from domain.payments import (
     REQUESTED,
     payment_id_for,
 )
-from domain.receipt_commands import Receipts
-from domain.receipts import RECORDED, receipt_id_for
-from domain.screening_port import ScreeningPort
-from domain.subject_commands import SubjectRegistry
-from domain.subjects import REFERENCE_LENGTH_MAX
+from domain.payments.policy import PaymentPolicy
+from domain.payments.service import Payments
+from domain.receipts.receipt import RECORDED, receipt_id_for
+from domain.receipts.service import Receipts
+from domain.sanctions.port import ScreeningPort
+from domain.subjects.parties import blinded_party
+from domain.subjects.subject import REFERENCE_LENGTH_MAX
+from domain.subjects.service import SubjectRegistry
 
 router = APIRouter(prefix="/v1")
 Handler = Callable[..., Response]
@@ -252,8 +252,8 @@ def screening_port(request: Request) -> ScreeningPort:
     else the sanctions module over this process's application."""
     port: ScreeningPort | None = getattr(request.app.state, "screening_port", None)
     if port is None:
-        from domain.sanctions_commands import SanctionsScreening
-        from domain.sanctions_port import SanctionsScreeningPort
+        from domain.sanctions.port_adapter import SanctionsScreeningPort
+        from domain.sanctions.service import SanctionsScreening
 
         port = SanctionsScreeningPort(SanctionsScreening(api_state(request).app))
         request.app.state.screening_port = port

@@ -17,11 +17,11 @@ and nothing is written.
 
 Loading a new list version re-screens the payments and receipts still
 pending (held, or not yet approved, and not decided by compliance:
-``domain.sanctions_pending``); a payment or receipt whose payee or payer the
+``domain.sanctions.pending``); a payment or receipt whose payee or payer the
 new list names is then held.
 
 Payments and receipts do not screen through this router: they call
-``domain.sanctions_commands.SanctionsScreening.screen`` in-process, with the
+``domain.sanctions.service.SanctionsScreening.screen`` in-process, with the
 party's data subject, so the name is sealed in the case under the subject's
 key. A name screened here (``POST /screenings``) is compliance's ad hoc
 query with no data subject behind it, and is recorded in the clear: do not
@@ -46,16 +46,16 @@ from api.problems import ApiProblem
 from api.routes_ledger import READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES
 from api.routes_subjects import subject_registry
 from api.state import api_state, context_for, idempotency_key, json_response, run_idempotent
-from domain.sanctions import (
+from domain.sanctions.matching import (
     FILE_BYTES_MAX,
     PARTY_NAME_LENGTH_MAX,
     SOURCE_LENGTH_MAX,
     THRESHOLD_MAX,
     THRESHOLD_MIN,
 )
-from domain.sanctions_commands import SanctionsScreening
-from domain.sanctions_pending import screening_with_pending
-from domain.screening import ITEM_ID_LENGTH_MAX, screening_case_id
+from domain.sanctions.pending import screening_with_pending
+from domain.sanctions.service import SanctionsScreening
+from domain.sanctions.screening import ITEM_ID_LENGTH_MAX, screening_case_id
 from projections.screening import QUERY_LIMIT_MAX, ScreeningLog
 
 router = APIRouter(prefix="/v1/sanctions", tags=["sanctions"])

@@ -23,10 +23,9 @@ from api.auth import Principal
 from api.dependencies import authorize
 from api.routes_ledger import READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES
 from api.state import api_state, context_for, idempotency_key, json_response, run_idempotent
-from domain import limits
-from domain.journal import entry_id_for_key
-from domain.settlement_commands import Settlements
-from domain.settlements import (
+from domain.kernel import limits
+from domain.ledger.journal import entry_id_for_key
+from domain.settlements.settlement import (
     COUNTERPARTY_LENGTH_MAX,
     NET_DIRECTIONS,
     OBLIGATION_DIRECTIONS,
@@ -34,6 +33,7 @@ from domain.settlements import (
     obligation_id_for,
     settlement_entry_key,
 )
+from domain.settlements.service import Settlements
 
 router = APIRouter(prefix="/v1")
 Handler = Callable[..., Response]

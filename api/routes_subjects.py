@@ -39,8 +39,8 @@ from api.state import (
     run_idempotent,
 )
 from backoffice.subject_keys import SubjectKeyStore
-from domain.subject_commands import SubjectRegistry
-from domain.subjects import PERSONAL_FIELDS, REFERENCE_LENGTH_MAX, SUBJECT_KINDS
+from domain.subjects.subject import PERSONAL_FIELDS, REFERENCE_LENGTH_MAX, SUBJECT_KINDS
+from domain.subjects.service import SubjectRegistry
 
 router = APIRouter(prefix="/v1", tags=["subjects"])
 

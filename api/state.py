@@ -24,9 +24,9 @@ from api.problems import ApiProblem
 from api.settings import ApiSettings
 from backoffice.container import System
 from backoffice.group_commit import GroupCommitter
-from domain.access import CompletedRequest, completed_request_id
-from domain.commands import Context
-from domain.errors import ConcurrencyConflict, DomainError
+from domain.access.tokens import CompletedRequest, completed_request_id
+from domain.kernel.errors import ConcurrencyConflict, DomainError
+from domain.ledger.commands import Context
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}\Z")
 REPLAYED_HEADER = "Idempotency-Replayed"

@@ -41,8 +41,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eventsourcing.utils import get_topic
 
 from backoffice.container import System
-from domain.errors import DomainError
-from domain.journal import JournalEntry
+from domain.kernel.errors import DomainError
+from domain.ledger.journal import JournalEntry
 from projections.balance_views import TrialBalance
 from replay.audit_balance import (
     COUNTERS,

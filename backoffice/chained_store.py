@@ -30,7 +30,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from psycopg.sql import SQL, Identifier, Literal
 
-from domain.checkpoints import CHECKPOINT_TOPIC
+from domain.integrity.checkpoints import CHECKPOINT_TOPIC
 from replay.chain import GENESIS_LINK, leaf_hash, next_link
 from replay.checkpoint_note import Checkpoint
 

@@ -13,9 +13,9 @@ from uuid import uuid4
 
 from backoffice.settings import Database
 from backoffice.signing import Signer
-from domain.checkpoints import LogCheckpoint
-from domain.commands import Context
-from domain.errors import DomainError, InvalidInput
+from domain.integrity.checkpoints import LogCheckpoint
+from domain.kernel.errors import DomainError, InvalidInput
+from domain.ledger.commands import Context
 from replay.audit_verify import InclusionProof
 from replay.chain_db import ChainReader
 from replay.checkpoint_note import Checkpoint

@@ -32,7 +32,7 @@ from backoffice.cli_common import (
     errors,
 )
 from backoffice.settings import SettingsError
-from domain.errors import DomainError
+from domain.kernel.errors import DomainError
 
 app = typer.Typer(
     name="backoffice",
@@ -85,7 +85,7 @@ def post(
     actor: ActorOption = None,
 ) -> None:
     """Post journal entries from a JSON file; prints each entry's id and log position."""
-    from domain.commands import PostJournalEntry
+    from domain.ledger.commands import PostJournalEntry
 
     raw = sys.stdin.buffer.read(POST_FILE_BYTES_MAX + 1) if str(file) == "-" else _read_file(file)
     if len(raw) > POST_FILE_BYTES_MAX:
@@ -199,7 +199,7 @@ def trial_balance(
 
 
 def _date(text: str | None) -> str | None:
-    from domain import limits
+    from domain.kernel import limits
 
     return None if text is None else limits.effective_date(text, "--as-of")
 
@@ -207,7 +207,7 @@ def _date(text: str | None) -> str | None:
 def _print_trial_balance(result: Any) -> None:
     """Conventional layout: each account's net posted balance in the debit or
     credit column; per asset the two columns total the same."""
-    from domain.money import format_amount
+    from domain.kernel.money import format_amount
 
     title = f"Trial balance at log position {result.position}"
     if result.as_of_date:
@@ -485,7 +485,7 @@ def tokens_create(
     ] = None,
 ) -> None:
     """Issue a token and print it once: only a keyed hash of it is stored."""
-    from domain.access import secret_digest
+    from domain.access.tokens import secret_digest
 
     secret = _server_secret()
     with _system(database) as system:

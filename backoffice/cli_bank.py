@@ -32,7 +32,7 @@ STATEMENT_FILE_BYTES_MAX = 32 * 1024 * 1024
 
 
 def _reconciler(system: Any) -> Any:
-    from domain.reconciliation_commands import BankReconciler
+    from domain.banking.service import BankReconciler
 
     return BankReconciler(system.app, system.projections)
 

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from backoffice.settings import DatabaseUnavailable, SettingsError
-from domain.errors import DomainError
+from domain.kernel.errors import DomainError
 
 # Account codes such as "Assets:Bank:EUR" must print as written: no emoji
 # shortcodes, no highlighting; data cells are escaped against markup.
@@ -66,7 +66,7 @@ def _system(database: str | None) -> Iterator[Any]:
 
 
 def _context(actor: str | None) -> Any:
-    from domain.commands import Context
+    from domain.ledger.commands import Context
 
     return Context(actor=_actor(actor), correlation_id=f"cli-{uuid.uuid4()}")
 

@@ -23,10 +23,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 def _desk(system: Any) -> Any:
     from backoffice.payment_settings import load_payment_policy
     from backoffice.subject_keys import SubjectKeyStore
-    from domain.payment_commands import Payments
-    from domain.sanctions_commands import SanctionsScreening
-    from domain.sanctions_port import SanctionsScreeningPort
-    from domain.subject_commands import SubjectRegistry
+    from domain.payments.service import Payments
+    from domain.sanctions.port_adapter import SanctionsScreeningPort
+    from domain.sanctions.service import SanctionsScreening
+    from domain.subjects.service import SubjectRegistry
 
     return Payments(
         system.app,

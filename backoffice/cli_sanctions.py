@@ -31,7 +31,7 @@ from backoffice.cli_common import (
     console,
     errors,
 )
-from domain.sanctions import FILE_BYTES_MAX, THRESHOLD_DEFAULT
+from domain.sanctions.matching import FILE_BYTES_MAX, THRESHOLD_DEFAULT
 
 
 def _read(path: Path) -> bytes:
@@ -56,8 +56,8 @@ def _screening(system: Any, threshold: int = THRESHOLD_DEFAULT) -> Any:
     """The screening commands with the subject registry, re-screening pending
     payments and receipts when a list is loaded."""
     from backoffice.subject_keys import SubjectKeyStore
-    from domain.sanctions_pending import screening_with_pending
-    from domain.subject_commands import SubjectRegistry
+    from domain.sanctions.pending import screening_with_pending
+    from domain.subjects.service import SubjectRegistry
 
     registry = SubjectRegistry(system.app, SubjectKeyStore(system.database))
     return screening_with_pending(system.app, registry, threshold=threshold)

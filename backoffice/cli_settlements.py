@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
         database: DatabaseOption = None,
     ) -> None:
         """Every settlement instruction (or obligation), oldest first, as it stands now."""
-        from domain.settlement_commands import Settlements
+        from domain.settlements.service import Settlements
 
         with _system(database) as system:
             desk = Settlements(system.app)
@@ -104,8 +104,8 @@ def register(app: typer.Typer) -> None:
         database: DatabaseOption = None,
     ) -> None:
         """One instruction with its obligations, or one obligation."""
-        from domain.errors import UnknownObligation
-        from domain.settlement_commands import Settlements
+        from domain.kernel.errors import UnknownObligation
+        from domain.settlements.service import Settlements
 
         parsed = _uuid(settlement_id, "id")
         with _system(database) as system:

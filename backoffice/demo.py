@@ -32,9 +32,9 @@ from backoffice.demo_business import DemoBusiness
 from backoffice.demo_data import CHART
 from backoffice.demo_summary import BusinessSummary, summarise
 from domain.application import BackOffice
-from domain.commands import Context, PostJournalEntry
-from domain.errors import AccountAlreadyExists, DomainError
-from domain.subject_commands import SubjectKeys
+from domain.kernel.errors import AccountAlreadyExists, DomainError
+from domain.ledger.commands import Context, PostJournalEntry
+from domain.subjects.service import SubjectKeys
 
 EUR_USD_RATE_MIN, EUR_USD_RATE_MAX = 105, 112  # USD cents per EUR cent, x100
 

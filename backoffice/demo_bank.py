@@ -18,11 +18,11 @@ from uuid import UUID
 from xml.sax.saxutils import escape
 
 from backoffice import demo_data as data
-from domain.commands import Context
-from domain.journal import entry_id_for_key
-from domain.payments import reservation_key
-from domain.reconciliation import Movement, ReconciliationReport
-from domain.reconciliation_commands import BankReconciler
+from domain.banking.matching import Movement, ReconciliationReport
+from domain.banking.service import BankReconciler
+from domain.ledger.commands import Context
+from domain.ledger.journal import entry_id_for_key
+from domain.payments.payment import reservation_key
 
 CORRECTION_REASON = "Booked twice"
 """The reason the demo gives when it reverses a mistaken entry (see ``backoffice.demo``)."""

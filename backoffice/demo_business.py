@@ -20,18 +20,18 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from backoffice import demo_data as data
 from backoffice.demo_bank import reconcile_month
 from domain.application import BackOffice
-from domain.commands import Context, PostJournalEntry
-from domain.errors import (
+from domain.banking.matching import ReconciliationReport
+from domain.banking.service import BankReconciler
+from domain.kernel.errors import (
     SubjectAlreadyErased,
     SubjectAlreadyRegistered,
     UnknownInstruction,
     UnknownPayment,
     UnknownReceipt,
 )
-from domain.money import format_amount
-from domain.payment_commands import Payments
-from domain.payment_policy import PaymentPolicy
-from domain.payments import (
+from domain.kernel.money import format_amount
+from domain.ledger.commands import Context, PostJournalEntry
+from domain.payments.payment import (
     AWAITING_APPROVAL,
     FUNDS_RESERVED,
     HELD,
@@ -40,17 +40,17 @@ from domain.payments import (
     SUBMITTED,
     Payment,
 )
-from domain.receipt_commands import Receipts
-from domain.receipts import HELD as RECEIPT_HELD
-from domain.receipts import RECORDED
-from domain.reconciliation import ReconciliationReport
-from domain.reconciliation_commands import BankReconciler
-from domain.sanctions_commands import SanctionsScreening
-from domain.sanctions_port import SanctionsScreeningPort
-from domain.settlement_commands import Settlements
-from domain.settlements import AWAITING, CONFIRMED, MISMATCHED, obligation_id_for
-from domain.subject_commands import SubjectKeys, SubjectRegistry
-from domain.subjects import subject_id_for
+from domain.payments.policy import PaymentPolicy
+from domain.payments.service import Payments
+from domain.receipts.receipt import HELD as RECEIPT_HELD
+from domain.receipts.receipt import RECORDED
+from domain.receipts.service import Receipts
+from domain.sanctions.port_adapter import SanctionsScreeningPort
+from domain.sanctions.service import SanctionsScreening
+from domain.settlements.settlement import AWAITING, CONFIRMED, MISMATCHED, obligation_id_for
+from domain.settlements.service import Settlements
+from domain.subjects.subject import subject_id_for
+from domain.subjects.service import SubjectKeys, SubjectRegistry
 
 if TYPE_CHECKING:
     from backoffice.demo import DemoCompany

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from backoffice import demo_data as data
-from domain.money import format_amount
-from domain.reconciliation import ReconciliationReport
+from domain.banking.matching import ReconciliationReport
+from domain.kernel.money import format_amount
 
 if TYPE_CHECKING:
     from backoffice.demo_business import DemoBusiness

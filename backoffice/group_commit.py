@@ -18,8 +18,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from domain.application import BackOffice
-from domain.commands import PostingOutcome, PostJournalEntry
-from domain.errors import DomainError
+from domain.kernel.errors import DomainError
+from domain.ledger.commands import PostingOutcome, PostJournalEntry
 
 BATCH_SIZE_MAX = 512
 QUEUE_DEPTH_MAX = 10_000

@@ -1,6 +1,6 @@
 """Payment policy settings: ``BACKOFFICE_PAYMENT_POLICY`` names a JSON file.
 
-The file (every key optional; defaults in ``domain.payment_policy``)::
+The file (every key optional; defaults in ``domain.payments.policy``)::
 
     {
       "dual_approval_above": {"USD": "10000.00", "EUR": "10000.00", "JPY": "1500000"},
@@ -23,9 +23,9 @@ from pathlib import Path
 import orjson
 
 from backoffice.settings import SettingsError
-from domain.errors import DomainError
-from domain.money import AssetCatalog
-from domain.payment_policy import PaymentPolicy
+from domain.kernel.errors import DomainError
+from domain.kernel.money import AssetCatalog
+from domain.payments.policy import PaymentPolicy
 
 POLICY_ENV = "BACKOFFICE_PAYMENT_POLICY"
 _KEYS = {

@@ -34,7 +34,7 @@ from typing import Any
 from uuid import UUID
 
 from backoffice.settings import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
-from domain.sealing import KEY_BYTES, new_key
+from domain.subjects.sealing import KEY_BYTES, new_key
 
 TABLE_NAME = "subject_keys"
 KEYS_PER_QUERY_MAX = 500

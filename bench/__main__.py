@@ -41,7 +41,7 @@ from backoffice.settings import parse_database_url, prepare_database
 from bench.generate import ACCOUNTS, generate
 from bench.posting import measure_group_commit, measure_raw_inserts
 from bench.raw_read import measure_raw_read
-from domain.journal import JournalEntry
+from domain.ledger.journal import JournalEntry
 from projections.runner import ProjectionService
 from replay.log_reader import POSTGRES_EVENTS_TABLE
 from replay.rebuild import rebuild

@@ -175,7 +175,7 @@ def _write_checkpoint(url: str) -> tuple[bytes, dict[str, Any]]:
     from backoffice.checkpointing import LogWitness
     from backoffice.container import build_system
     from backoffice.signing import generate as generate_key
-    from domain.commands import Context
+    from domain.ledger.commands import Context
 
     signer = generate_key()
     system = build_system(url)

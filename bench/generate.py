@@ -42,9 +42,9 @@ from eventsourcing.utils import get_topic
 from backoffice.chained_store import advisory_key, chain_table_for
 from backoffice.container import build_system
 from backoffice.settings import Database, postgres_connect_kwargs
-from domain.commands import Context, PostJournalEntry
-from domain.journal import entry_id_for_key, fingerprint
-from domain.receipts import Receipt
+from domain.ledger.commands import Context, PostJournalEntry
+from domain.ledger.journal import entry_id_for_key, fingerprint
+from domain.receipts.receipt import Receipt
 from replay.chain import GENESIS_LINK, leaf_hash, next_link
 from replay.log_reader import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
 

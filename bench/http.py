@@ -87,8 +87,8 @@ def _secret() -> bytes:
 def setup_ledger(url: str) -> str:
     """Open ``ACCOUNT_PAIRS`` bank/sales pairs; return a poster token's text."""
     from backoffice.container import build_system
-    from domain.access import secret_digest
-    from domain.commands import Context
+    from domain.access.tokens import secret_digest
+    from domain.ledger.commands import Context
 
     secret = _secret()
     system = build_system(url)

@@ -21,7 +21,7 @@ import psycopg
 from backoffice.container import build_system
 from backoffice.group_commit import GroupCommitter
 from backoffice.settings import parse_database_url, postgres_connect_kwargs
-from domain.commands import Context, PostJournalEntry
+from domain.ledger.commands import Context, PostJournalEntry
 
 EXPENSE_ACCOUNTS = 20
 

@@ -15,7 +15,7 @@ import random
 import string
 import time
 
-from domain.sanctions import THRESHOLD_DEFAULT, SanctionsIndex, parse_list
+from domain.sanctions.matching import THRESHOLD_DEFAULT, SanctionsIndex, parse_list
 
 
 def _word(rng: random.Random) -> str:

@@ -16,9 +16,9 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording, Transcoder
+from eventsourcing.utils import get_topic
 
-from domain import limits
-from domain.access import (
+from domain.access.tokens import (
     ROLES,
     AccessRecord,
     ApiToken,
@@ -26,16 +26,8 @@ from domain.access import (
     completed_request_id,
     new_token,
 )
-from domain.accounts import (
-    ACCOUNT_FLAGS,
-    ACCOUNT_TYPES,
-    Account,
-    account_id,
-    check_account_code,
-)
-from domain.assets import AssetDefinition, asset_id
-from domain.commands import Context, PostingOutcome, PostJournalEntry
-from domain.errors import (
+from domain.kernel import limits
+from domain.kernel.errors import (
     AccountAlreadyExists,
     AccountClosed,
     AccountNotEmpty,
@@ -55,13 +47,22 @@ from domain.errors import (
     UnknownEntry,
     UnknownToken,
 )
-from domain.journal import (
+from domain.kernel.money import ASSET_SCALE_MAX, ISO_CURRENCY_SCALES, AssetCatalog, check_asset_code
+from domain.ledger.accounts import (
+    ACCOUNT_FLAGS,
+    ACCOUNT_TYPES,
+    Account,
+    account_id,
+    check_account_code,
+)
+from domain.ledger.assets import AssetDefinition, asset_id
+from domain.ledger.batch import LedgerBatch
+from domain.ledger.commands import Context, PostingOutcome, PostJournalEntry
+from domain.ledger.journal import (
     JournalEntry,
     entry_id_for_key,
 )
-from domain.ledger_batch import LedgerBatch
-from domain.money import ASSET_SCALE_MAX, ISO_CURRENCY_SCALES, AssetCatalog, check_asset_code
-from domain.periods import Period, period_id
+from domain.ledger.periods import Period, period_id
 
 HELD_AGGREGATES_MAX = 100_000
 MANAGING_PROCESSES = {
@@ -624,7 +625,7 @@ class BackOffice(Application[UUID]):
 
     def list_tokens(self) -> list[ApiToken]:
         """Every token ever issued, from the log (tokens are few)."""
-        topic = f"{ApiToken.__module__}:{ApiToken.TokenIssued.__qualname__}"
+        topic = get_topic(ApiToken.TokenIssued)
         ids: list[UUID] = []
         start = 1
         while True:

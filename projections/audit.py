@@ -30,8 +30,8 @@ from uuid import UUID
 import orjson
 
 from backoffice.settings import Database
-from domain import limits
-from domain.errors import InvalidInput
+from domain.kernel import limits
+from domain.kernel.errors import InvalidInput
 from projections.audit_store import COLUMNS, PREFIX_LIVE, AuditFilter, AuditMoved, AuditStore
 from replay.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader, gc_paused
 

@@ -16,7 +16,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.errors import UnknownEntity
+from domain.kernel.errors import UnknownEntity
 
 if TYPE_CHECKING:
     from domain.application import BackOffice

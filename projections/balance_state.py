@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from domain.accounts import DEBIT_NORMAL_TYPES
+from domain.ledger.accounts import DEBIT_NORMAL_TYPES
 
 FINDINGS_MAX = 1_000
 """Findings kept in memory; past this only the count grows (a broken log can be huge)."""

@@ -12,8 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from domain.accounts import DEBIT_NORMAL_TYPES
-from domain.money import ISO_CURRENCY_SCALES, format_amount
+from domain.kernel.money import ISO_CURRENCY_SCALES, format_amount
+from domain.ledger.accounts import DEBIT_NORMAL_TYPES
 from projections.schema import COUNTERS, CounterRow
 
 

@@ -20,10 +20,10 @@ from typing import Any
 import orjson
 from eventsourcing.utils import get_topic
 
-from domain.accounts import Account
-from domain.assets import AssetDefinition
-from domain.journal import JournalEntry
-from domain.periods import Period, period_of
+from domain.ledger.accounts import Account
+from domain.ledger.assets import AssetDefinition
+from domain.ledger.journal import JournalEntry
+from domain.ledger.periods import Period, period_of
 from projections.balance_state import (
     AccountInfo,
     BalanceState,

@@ -23,8 +23,8 @@ from typing import Any
 from uuid import UUID
 
 from backoffice.settings import Database
-from domain import limits
-from domain.errors import InvalidInput, UnknownAccount
+from domain.kernel import limits
+from domain.kernel.errors import InvalidInput, UnknownAccount
 from projections.balance_views import (
     AccountBalance,
     TrialBalance,

@@ -26,22 +26,23 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+from eventsourcing.utils import get_topic
 
 from backoffice.settings import Database
 from backoffice.subject_keys import SubjectKeyStore
-from domain import limits
-from domain.errors import InvalidInput, UnknownScreeningCase
-from domain.sanctions import RESULTS
-from domain.screening import (
+from domain.kernel import limits
+from domain.kernel.errors import InvalidInput, UnknownScreeningCase
+from domain.sanctions.matching import RESULTS
+from domain.sanctions.screening import (
     CASE_STATUSES,
     ITEM_KINDS,
     SEALED_NAME_FIELD,
     SanctionsList,
     ScreeningCase,
 )
-from domain.sealing import open_envelope
-from domain.subject_commands import SubjectKeys
-from domain.subjects import ERASED
+from domain.subjects.sealing import open_envelope
+from domain.subjects.subject import ERASED
+from domain.subjects.service import SubjectKeys
 from projections.audit import recorded_at_text
 from projections.screening_store import (
     CASE_COLUMNS,
@@ -53,8 +54,8 @@ from projections.screening_store import (
 )
 from replay.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader
 
-CASE_TOPIC = f"{ScreeningCase.__module__}:{ScreeningCase.__qualname__}."
-LIST_TOPIC = f"{SanctionsList.__module__}:{SanctionsList.__qualname__}."
+CASE_TOPIC = get_topic(ScreeningCase) + "."
+LIST_TOPIC = get_topic(SanctionsList) + "."
 QUERY_LIMIT_MAX = 1000
 MOVED_RETRIES_MAX = 8
 

@@ -19,11 +19,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from backoffice.settings import Database
 from backoffice.subject_keys import SubjectKeyStore
-from domain.errors import InvalidInput, UnknownSubject
-from domain.sealing import open_envelope
-from domain.subjects import ERASED, PERSONAL_FIELDS, SUBJECT_KINDS, DataSubject
+from domain.kernel.errors import InvalidInput, UnknownSubject
+from domain.subjects.sealing import open_envelope
+from domain.subjects.subject import ERASED, PERSONAL_FIELDS, SUBJECT_KINDS, DataSubject
 from projections.subjects_store import (
     HOLD_COLUMNS,
     SUBJECT_COLUMNS,
@@ -32,7 +34,7 @@ from projections.subjects_store import (
 )
 from replay.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader
 
-TOPIC_PREFIX = f"{DataSubject.__module__}:{DataSubject.__qualname__}."
+TOPIC_PREFIX = get_topic(DataSubject) + "."
 LIST_LIMIT_MAX = 1000
 MOVED_RETRIES_MAX = 8
 STATUSES = ("active", "erased")

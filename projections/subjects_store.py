@@ -25,7 +25,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from backoffice.settings import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
-from domain.subjects import PERSONAL_FIELDS
+from domain.subjects.subject import PERSONAL_FIELDS
 
 PREFIX = "subj_"
 PROJECTION_NAME = "subjects"

@@ -11,7 +11,7 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
-from domain.journal import JournalEntry
+from domain.ledger.journal import JournalEntry
 
 JOURNAL_ENTRY_POSTED = get_topic(JournalEntry.JournalEntryPosted)
 

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import ApiSettings
 from backoffice.container import System, build_system
-from domain.access import ROLES, secret_digest
-from domain.commands import Context
+from domain.access.tokens import ROLES, secret_digest
+from domain.ledger.commands import Context
 
 _keys = itertools.count()
 

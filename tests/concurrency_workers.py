@@ -16,8 +16,8 @@ from typing import Any
 
 from backoffice.container import build_system
 from backoffice.group_commit import GroupCommitter
-from domain.commands import Context, PostJournalEntry
-from domain.errors import ConcurrencyConflict, DomainError
+from domain.kernel.errors import ConcurrencyConflict, DomainError
+from domain.ledger.commands import Context, PostJournalEntry
 
 RETRIES_MAX = 50
 SPENDER = Context(actor="spender@example.test", correlation_id="corr-concurrency")

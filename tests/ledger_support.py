@@ -14,7 +14,7 @@ from uuid import UUID
 import orjson
 
 from domain.application import BackOffice
-from domain.commands import Context, PostingOutcome, PostJournalEntry
+from domain.ledger.commands import Context, PostingOutcome, PostJournalEntry
 
 CLERK = Context(actor="clerk@example.test", correlation_id="corr-ledger-tests")
 CONTROLLER = Context(actor="controller@example.test", correlation_id="corr-controller")

@@ -11,12 +11,12 @@ from uuid import UUID, uuid4, uuid5
 
 from backoffice.container import System
 from backoffice.subject_keys import SubjectKeyStore
-from domain.commands import Context, PostJournalEntry
-from domain.payment_commands import Payments
-from domain.payment_policy import PaymentPolicy
-from domain.receipt_commands import Receipts
-from domain.screening_port import CLEARED, REJECTED, ScreeningResult
-from domain.subject_commands import SubjectRegistry
+from domain.ledger.commands import Context, PostJournalEntry
+from domain.payments.policy import PaymentPolicy
+from domain.payments.service import Payments
+from domain.receipts.service import Receipts
+from domain.sanctions.port import CLEARED, REJECTED, ScreeningResult
+from domain.subjects.service import SubjectRegistry
 
 SETUP = Context("setup@example.test", "corr-setup")
 REQUESTER = Context("clerk@example.test", "corr-request")

@@ -15,8 +15,8 @@ from typing import Any
 from uuid import UUID
 
 from backoffice.container import build_system
-from domain.commands import Context
-from domain.errors import ConcurrencyConflict, DomainError
+from domain.kernel.errors import ConcurrencyConflict, DomainError
+from domain.ledger.commands import Context
 from tests.payment_support import desks
 
 RETRIES_MAX = 50

@@ -14,14 +14,14 @@ from uuid import UUID, uuid4
 
 from backoffice.container import System
 from backoffice.subject_keys import SubjectKeyStore
-from domain.commands import Context
-from domain.payment_commands import Payments
-from domain.receipt_commands import Receipts
-from domain.sanctions import normalise
-from domain.sanctions_commands import SanctionsScreening
-from domain.sanctions_pending import screening_with_pending
-from domain.sanctions_port import SanctionsScreeningPort
-from domain.subject_commands import SubjectRegistry
+from domain.ledger.commands import Context
+from domain.payments.service import Payments
+from domain.receipts.service import Receipts
+from domain.sanctions.matching import normalise
+from domain.sanctions.pending import screening_with_pending
+from domain.sanctions.port_adapter import SanctionsScreeningPort
+from domain.sanctions.service import SanctionsScreening
+from domain.subjects.service import SubjectRegistry
 from tests.payment_support import POLICY, REQUESTER, VALUE_DATE, fund, open_chart, request_args
 from tests.test_sanctions import ALT, SDN, SDN_NEXT
 

@@ -10,8 +10,8 @@ import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
-from domain import errors as domain_errors
-from domain import limits
+from domain.kernel import errors as domain_errors
+from domain.kernel import limits
 from tests.api_support import ApiHarness, entry_body, new_key, open_usd_chart, running_api
 
 PROBLEM_KEYS = {"type", "title", "status", "code", "detail", "errors", "correlation_id"}

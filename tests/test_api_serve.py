@@ -75,7 +75,7 @@ def test_serve_answers_posts_and_logs_json_lines(database_url: str, workers: str
         settings = ApiSettings()
         poster = issue_token(system, settings, "poster", "erp")
         system.app.open_account(
-            __import__("domain.commands", fromlist=["Context"]).Context("setup", "c"),
+            __import__("domain.ledger.commands", fromlist=["Context"]).Context("setup", "c"),
             "Assets:Bank",
             "Bank",
             "asset",

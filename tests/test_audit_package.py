@@ -29,7 +29,7 @@ from backoffice.checkpointing import LogWitness
 from backoffice.cli import app as cli
 from backoffice.container import System, build_system
 from backoffice.signing import Signer, generate
-from domain.commands import Context
+from domain.ledger.commands import Context
 from replay.audit_balance import COUNTERS, trial_balance_digest
 from replay.chain_db import ChainReader
 from replay.checkpoint_note import Checkpoint, parse_many

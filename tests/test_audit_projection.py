@@ -17,8 +17,8 @@ import pytest
 import projections.audit as audit_module
 from backoffice.settings import parse_database_url
 from domain.application import BackOffice
-from domain.commands import Context
-from domain.errors import InvalidInput, UnknownEntity
+from domain.kernel.errors import InvalidInput, UnknownEntity
+from domain.ledger.commands import Context
 from projections.audit import AuditTrail, audit_row, encode_cursor, entity_timeline
 from projections.audit_store import COLUMNS
 from replay.log_reader import LogEvent

@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
-from domain.bank_records import BankStatement, bank_statement_id
-from domain.bank_statements import parse_statements
-from domain.commands import Context
-from domain.errors import (
+from domain.banking.records import BankStatement, bank_statement_id
+from domain.banking.service import BankReconciler
+from domain.banking.statement_csv import write_csv
+from domain.banking.statements import parse_statements
+from domain.kernel.errors import (
     AssetNotAllowed,
     InvalidStatement,
     StatementAlreadyImported,
     UnknownAccount,
 )
-from domain.reconciliation_commands import BankReconciler
-from domain.statement_csv import write_csv
+from domain.ledger.commands import Context
 from tests.camt_support import IBAN, Ntry, Stmt, Tx, camt053
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "camt"

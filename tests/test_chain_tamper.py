@@ -21,7 +21,7 @@ from backoffice.checkpointing import LogWitness
 from backoffice.container import System, build_system
 from backoffice.settings import postgres_connect_kwargs
 from backoffice.signing import Signer, generate
-from domain.commands import Context, PostJournalEntry
+from domain.ledger.commands import Context, PostJournalEntry
 from replay.audit_verify import check_inclusion
 from replay.chain import GENESIS_LINK, next_link
 from replay.chain_db import ChainReader, table_names, verify_chain

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from backoffice.container import build_system
-from domain.accounts import Account, account_id
 from domain.application import BackOffice
+from domain.ledger.accounts import Account, account_id
 from tests.concurrency_workers import SpendJob, run_spend_job, run_startup, spend_command
 from tests.ledger_support import available_minor, fund_bank, open_chart
 

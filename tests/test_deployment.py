@@ -444,7 +444,7 @@ def test_migrate_as_owner_then_the_app_role_posts_projects_and_cannot_change_the
 
     from backoffice.cli import app as cli
     from backoffice.container import build_system
-    from domain.commands import Context, PostingOutcome, PostJournalEntry
+    from domain.ledger.commands import Context, PostingOutcome, PostJournalEntry
     from projections.audit import AuditTrail
 
     dbname, app_role, password, owner_role = initdb_database

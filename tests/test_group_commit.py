@@ -11,9 +11,9 @@ import pytest
 from backoffice.container import build_system
 from backoffice.group_commit import CommitterStopped, GroupCommitter
 from domain.application import BackOffice
-from domain.commands import PostingOutcome
-from domain.errors import DomainError, InsufficientFunds, UnknownAccount
-from domain.journal import entry_id_for_key
+from domain.kernel.errors import DomainError, InsufficientFunds, UnknownAccount
+from domain.ledger.commands import PostingOutcome
+from domain.ledger.journal import entry_id_for_key
 from tests.ledger_support import (
     available_minor,
     entry,

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from backoffice.container import build_system
-from domain import limits
 from domain.application import BackOffice
-from domain.errors import AccountAlreadyExists, AccountClosed, AccountNotEmpty, DomainError
+from domain.kernel import limits
+from domain.kernel.errors import AccountAlreadyExists, AccountClosed, AccountNotEmpty, DomainError
 from tests.ledger_support import (
     CLERK,
     CONTROLLER,

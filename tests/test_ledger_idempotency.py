@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from domain.application import BackOffice
-from domain.commands import PostingOutcome, PostJournalEntry
-from domain.errors import DomainError, IdempotencyConflict
-from domain.journal import entry_id_for_key
+from domain.kernel.errors import DomainError, IdempotencyConflict
+from domain.ledger.commands import PostingOutcome, PostJournalEntry
+from domain.ledger.journal import entry_id_for_key
 from tests.ledger_support import (
     CLERK,
     CONTROLLER,

@@ -9,8 +9,8 @@ import pytest
 
 from backoffice.container import build_system
 from domain.application import BackOffice
-from domain.commands import Context, PostJournalEntry
-from domain.errors import InvalidInput, PeriodAlreadyClosed, PeriodClosed, PeriodNotClosed
+from domain.kernel.errors import InvalidInput, PeriodAlreadyClosed, PeriodClosed, PeriodNotClosed
+from domain.ledger.commands import Context, PostJournalEntry
 from tests.ledger_support import (
     CLERK,
     CONTROLLER,

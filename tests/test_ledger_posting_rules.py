@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 import pytest
 
-from domain import limits
 from domain.application import BackOffice
-from domain.commands import PostJournalEntry
-from domain.errors import DomainError
+from domain.kernel import limits
+from domain.kernel.errors import DomainError
+from domain.ledger.commands import PostJournalEntry
 from tests.ledger_support import (
     CLERK,
     entry,

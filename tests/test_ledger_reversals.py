@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domain.application import BackOffice
-from domain.errors import (
+from domain.kernel.errors import (
     EntryAlreadyReversed,
     EntryNotReversible,
     InsufficientFunds,

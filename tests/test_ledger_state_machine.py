@@ -46,9 +46,9 @@ from hypothesis.stateful import (
 )
 
 from backoffice.container import System, build_system
-from domain.commands import Context, PostingOutcome, PostJournalEntry
-from domain.errors import DomainError
-from domain.money import format_amount
+from domain.kernel.errors import DomainError
+from domain.kernel.money import format_amount
+from domain.ledger.commands import Context, PostingOutcome, PostJournalEntry
 from tests.conftest import drop_schema, postgres_base_url
 from tests.ledger_model import (
     ACCEPTED,

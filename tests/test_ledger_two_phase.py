@@ -8,8 +8,8 @@ from uuid import UUID
 import pytest
 
 from domain.application import BackOffice
-from domain.errors import EntryNotPending, InsufficientFunds, UnknownEntry
-from domain.journal import entry_id_for_key
+from domain.kernel.errors import EntryNotPending, InsufficientFunds, UnknownEntry
+from domain.ledger.journal import entry_id_for_key
 from tests.ledger_support import (
     CLERK,
     CONTROLLER,

@@ -10,13 +10,13 @@ from hypothesis import strategies as st
 
 from backoffice.container import build_system
 from domain.application import BackOffice
-from domain.errors import (
+from domain.kernel.errors import (
     AssetAlreadyRegistered,
     InvalidAmount,
     InvalidInput,
     UnknownAsset,
 )
-from domain.money import (
+from domain.kernel.money import (
     AMOUNT_MINOR_MAX,
     ISO_CURRENCY_SCALES,
     AssetCatalog,

@@ -22,7 +22,7 @@ import orjson
 import pytest
 
 from backoffice.container import build_system
-from domain.accounts import Account, account_id
+from domain.ledger.accounts import Account, account_id
 from tests.payment_support import bank_funds, desks, fund, open_chart, requested
 from tests.payment_workers import run_payment_job
 

@@ -34,8 +34,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from backoffice.container import System, build_system
-from domain.commands import Context
-from domain.errors import DomainError
+from domain.kernel.errors import DomainError
+from domain.ledger.commands import Context
 from tests.conftest import drop_schema, postgres_base_url
 from tests.payment_support import (
     COMPLIANCE,

@@ -15,13 +15,7 @@ import orjson
 import pytest
 
 from backoffice.container import System, build_system
-from domain.account_identifiers import (
-    aba_checksum_valid,
-    check_account_identifier,
-    check_iban,
-    iban_checksum_valid,
-)
-from domain.errors import (
+from domain.kernel.errors import (
     DomainError,
     DuplicateApproval,
     InsufficientFunds,
@@ -33,10 +27,16 @@ from domain.errors import (
     SelfApprovalRefused,
     UnknownPayment,
 )
-from domain.journal import JournalEntry
-from domain.payment_commands import Payments
-from domain.payments import Payment
-from domain.sealing import open_envelope
+from domain.ledger.journal import JournalEntry
+from domain.payments.payment import Payment
+from domain.payments.identifiers import (
+    aba_checksum_valid,
+    check_account_identifier,
+    check_iban,
+    iban_checksum_valid,
+)
+from domain.payments.service import Payments
+from domain.subjects.sealing import open_envelope
 from tests.api_support import new_key
 from tests.payment_support import (
     APPROVER_1,
@@ -206,7 +206,7 @@ def test_at_the_threshold_one_approval_is_enough(
 
 
 def test_an_asset_without_a_threshold_always_needs_two_approvers(system: System) -> None:
-    from domain.payment_policy import PaymentPolicy
+    from domain.payments.policy import PaymentPolicy
 
     open_chart(system)
     fund(system, "50.00", asset="EUR")
@@ -777,10 +777,10 @@ def test_the_real_sanctions_screening_holds_a_listed_payee_until_compliance_clea
     system: System,
 ) -> None:
     from backoffice.subject_keys import SubjectKeyStore
-    from domain.payment_commands import Payments
-    from domain.sanctions_commands import SanctionsScreening
-    from domain.sanctions_port import SanctionsScreeningPort
-    from domain.subject_commands import SubjectRegistry
+    from domain.payments.service import Payments
+    from domain.sanctions.port_adapter import SanctionsScreeningPort
+    from domain.sanctions.service import SanctionsScreening
+    from domain.subjects.service import SubjectRegistry
     from tests.payment_support import POLICY
 
     open_chart(system)
@@ -835,7 +835,7 @@ def test_the_cli_lists_and_shows_payments(books: tuple[System, Payments, FakeScr
 def test_the_screening_case_keeps_the_payee_name_sealed_never_in_the_clear(
     system: System,
 ) -> None:
-    from domain.screening import SEALED_NAME_FIELD
+    from domain.sanctions.screening import SEALED_NAME_FIELD
     from projections.screening import ScreeningLog
     from tests.screening_support import LISTED_PAYEE, clear_forms, raw_log, real_desks
 
@@ -876,8 +876,8 @@ def test_the_screening_case_keeps_the_payee_name_sealed_never_in_the_clear(
 def test_after_the_payees_erasure_the_screening_log_and_report_read_erased(
     system: System,
 ) -> None:
-    from domain.commands import Context
-    from domain.subjects import ERASED
+    from domain.ledger.commands import Context
+    from domain.subjects.subject import ERASED
     from projections.reports.service import ReportService
     from projections.screening import ScreeningLog
     from tests.screening_support import LISTED_PAYEE, real_desks
@@ -916,7 +916,7 @@ def test_after_the_payees_erasure_the_screening_log_and_report_read_erased(
 def test_a_new_list_naming_the_payee_holds_a_payment_that_was_screened_clear(
     system: System,
 ) -> None:
-    from domain.payment_commands import pending_screening_items
+    from domain.payments.service import pending_screening_items
     from tests.screening_support import (
         LISTED_PAYEE,
         NEWLY_LISTED,

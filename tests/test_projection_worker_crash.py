@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from backoffice.container import build_system
-from domain.commands import PostJournalEntry
+from domain.ledger.commands import PostJournalEntry
 from projections.runner import ProjectionService
 from replay.verify import verify
 from tests.ledger_support import CLERK, entry, transfer

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from backoffice.container import System, build_system
-from domain.errors import AccountNotEmpty, InvalidInput, UnknownAccount
+from domain.kernel.errors import AccountNotEmpty, InvalidInput, UnknownAccount
 from projections.balance_views import AccountBalance
 from tests.ledger_support import CLERK, entry, transfer
 

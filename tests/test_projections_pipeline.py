@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from eventsourcing.utils import get_topic
 
-from domain.journal import JournalEntry
+from domain.ledger.journal import JournalEntry
 from projections.balances import BalanceState, Changes
 from projections.pipeline import fold_pages
 from replay.log_reader import LogEvent

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from backoffice.container import System, build_system
-from domain.commands import PostJournalEntry
+from domain.ledger.commands import PostJournalEntry
 from projections.balances import Changes
 from projections.runner import ProjectionService
 from projections.store import ProjectionMoved

@@ -10,8 +10,8 @@ import orjson
 import pytest
 
 from backoffice.container import System
-from domain.errors import InvalidInput, InvalidReceiptTransition, ReceiptHeldForCompliance
-from domain.receipt_commands import Receipts
+from domain.kernel.errors import InvalidInput, InvalidReceiptTransition, ReceiptHeldForCompliance
+from domain.receipts.service import Receipts
 from tests.payment_support import (
     COMPLIANCE,
     REQUESTER,
@@ -184,7 +184,7 @@ def test_the_api_records_posts_and_lists_receipts(database_url: str) -> None:
 def test_a_held_receipt_is_rescreened_on_a_new_list_and_the_payer_name_stays_sealed(
     system: System,
 ) -> None:
-    from domain.receipt_commands import pending_screening_items
+    from domain.receipts.service import pending_screening_items
     from tests.screening_support import (
         LISTED_PAYEE,
         NEWLY_LISTED,

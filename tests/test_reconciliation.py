@@ -11,17 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.bank_records import bank_statement_id, line_id
-from domain.commands import Context, PostJournalEntry
-from domain.errors import (
+from domain.banking.matching import LineToMatch, Movement, auto_match, movement_of
+from domain.banking.records import bank_statement_id, line_id
+from domain.banking.service import BankReconciler
+from domain.kernel.errors import (
     EntryAlreadyMatched,
     LineAlreadyMatched,
     LineNotMatched,
     MatchNotAllowed,
     UnknownStatementLine,
 )
-from domain.reconciliation import LineToMatch, Movement, auto_match, movement_of
-from domain.reconciliation_commands import BankReconciler
+from domain.ledger.commands import Context, PostJournalEntry
 from tests.camt_support import IBAN, Ntry, Stmt, Tx, camt053
 
 CLERK = Context("clerk@example.test", "corr-rec")

@@ -12,7 +12,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from backoffice.container import System, build_system
-from domain.journal import JournalEntry, entry_id_for_key
+from domain.ledger.journal import JournalEntry, entry_id_for_key
 from projections.runner import open_store
 from projections.schema import PREFIX_SHADOW
 from replay.rebuild import UnknownProjection, rebuild

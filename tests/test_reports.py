@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from backoffice.container import System, build_system
-from domain.commands import Context
-from domain.errors import InvalidInput, UnknownReport, UnknownReportRow
-from domain.money import format_amount
-from domain.report_filings import ReportFiling
+from domain.kernel.errors import InvalidInput, UnknownReport, UnknownReportRow
+from domain.kernel.money import format_amount
+from domain.ledger.commands import Context
+from domain.reporting.filing import ReportFiling
 from projections.reports import output as report_output
 from projections.reports.framework import DatabaseLogSource, RangeSet, ReportScope, ranges_of
 from projections.reports.ledger_projection import projected_fold
@@ -366,7 +366,7 @@ def test_csv_is_the_same_rows_in_the_same_order_with_a_header(company: System) -
 def test_the_screening_report_lists_screenings_with_list_version_hits_and_dispositions(
     system: System,
 ) -> None:
-    from domain.sanctions_commands import SanctionsScreening
+    from domain.sanctions.service import SanctionsScreening
     from tests.test_sanctions import ALT, SDN
 
     screening = SanctionsScreening(system.app)

@@ -20,12 +20,12 @@ import pytest
 
 from backoffice.container import System
 from backoffice.subject_keys import SubjectKeyStore
-from domain.commands import Context
-from domain.errors import InvalidInput, SelfApprovalRefused
-from domain.money import format_amount
-from domain.payment_commands import Payments
-from domain.receipt_commands import Receipts
-from domain.subject_commands import SubjectRegistry
+from domain.kernel.errors import InvalidInput, SelfApprovalRefused
+from domain.kernel.money import format_amount
+from domain.ledger.commands import Context
+from domain.payments.service import Payments
+from domain.receipts.service import Receipts
+from domain.subjects.service import SubjectRegistry
 from projections.reports.cash_rules import cash_rules
 from projections.reports.framework import DatabaseLogSource, ranges_of
 from projections.reports.service import ReportService
@@ -527,7 +527,7 @@ def test_an_approval_row_lists_the_requester_and_every_approver(cash: CashDesk) 
 def test_a_settlement_shows_its_creator_and_settler_and_flags_one_actor_doing_both(
     system: System,
 ) -> None:
-    from domain.settlement_commands import Settlements
+    from domain.settlements.service import Settlements
     from tests.test_settlements import (
         CLERK,
         TREASURER,

@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from backoffice.container import System, build_system
-from domain.commands import Context
-from domain.errors import (
+from domain.kernel.errors import (
     ConcurrencyConflict,
     InvalidInput,
     InvalidSanctionsList,
@@ -30,8 +29,9 @@ from domain.errors import (
     ScreeningAlreadyDecided,
     ScreeningNotPending,
 )
-from domain.sanctions import FILE_BYTES_MAX, SanctionsIndex, normalise, parse_list
-from domain.sanctions_commands import PendingItem, SanctionsScreening
+from domain.ledger.commands import Context
+from domain.sanctions.matching import FILE_BYTES_MAX, SanctionsIndex, normalise, parse_list
+from domain.sanctions.service import PendingItem, SanctionsScreening
 from projections.screening import ScreeningLog
 from tests.api_support import ApiHarness, new_key, running_api
 
@@ -454,7 +454,7 @@ def test_the_screening_log_answers_by_result_item_version_and_time(
 def store_version_1_case(system: System, list_version: str) -> UUID:
     """A screening case as the first release stored it: the name in the clear, no
     subject fields, no class_version."""
-    from domain.screening import ScreeningCase, screening_case_id
+    from domain.sanctions.screening import ScreeningCase, screening_case_id
 
     case_id = screening_case_id("payment", "legacy-pay", list_version)
     state = {

@@ -28,12 +28,12 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.settings import ApiSettings
 from backoffice.container import System, build_system
-from domain.access import ROLES
-from domain.commands import Context
-from domain.errors import DomainError
-from domain.money import format_amount
-from domain.settlement_commands import Settlements
-from domain.settlements import Obligation, SettlementInstruction, net
+from domain.access.tokens import ROLES
+from domain.kernel.errors import DomainError
+from domain.kernel.money import format_amount
+from domain.ledger.commands import Context
+from domain.settlements.settlement import Obligation, SettlementInstruction, net
+from domain.settlements.service import Settlements
 from tests.api_support import ApiHarness, issue_token, new_key
 from tests.ledger_support import entry, head, line, logged_events, transfer
 

@@ -20,8 +20,7 @@ from typer.testing import CliRunner
 
 from backoffice.container import System
 from backoffice.subject_keys import SubjectKeyStore
-from domain.commands import Context
-from domain.errors import (
+from domain.kernel.errors import (
     InvalidInput,
     LegalHoldNotActive,
     SubjectAlreadyErased,
@@ -29,9 +28,10 @@ from domain.errors import (
     SubjectUnderLegalHold,
     UnknownSubject,
 )
-from domain.sealing import SealBroken, open_envelope
-from domain.subject_commands import SubjectRegistry
-from domain.subjects import ERASED, DataSubject
+from domain.ledger.commands import Context
+from domain.subjects.sealing import SealBroken, open_envelope
+from domain.subjects.subject import ERASED, DataSubject
+from domain.subjects.service import SubjectRegistry
 from projections.audit import AuditTrail
 from projections.subjects import SubjectsProjection
 from replay.chain_db import verify_chain

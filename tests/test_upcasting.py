@@ -13,7 +13,7 @@ from eventsourcing.utils import get_topic
 
 from backoffice.container import build_system
 from domain.application import BackOffice
-from domain.journal import JournalEntry, entry_id_for_key
+from domain.ledger.journal import JournalEntry, entry_id_for_key
 from tests.ledger_support import CONTROLLER, available_minor, fund_bank, open_chart
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from domain.access import AccessRecord
+from domain.access.tokens import AccessRecord
 from projections.audit import recorded_at_text
 from projections.reports.framework import (
     LogSource,

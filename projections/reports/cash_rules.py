@@ -25,10 +25,10 @@ from typing import Any, NamedTuple
 
 from eventsourcing.utils import get_topic
 
-from domain.errors import InvalidInput
-from domain.money import ISO_CURRENCY_SCALES, parse_amount
-from domain.payments import Payment
-from domain.receipts import Receipt
+from domain.kernel.errors import InvalidInput
+from domain.kernel.money import ISO_CURRENCY_SCALES, parse_amount
+from domain.payments.payment import Payment
+from domain.receipts.receipt import Receipt
 from projections.reports.framework import LogSource, ParameterSpec, ReportScope
 from projections.reports.rules import holidays_id_national, holidays_us_federal
 from projections.reports.rules.cash import CASH_RULES

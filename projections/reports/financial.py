@@ -19,8 +19,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domain.errors import InvalidInput
-from domain.money import format_amount
+from domain.kernel.errors import InvalidInput
+from domain.kernel.money import format_amount
 from projections.reports.framework import (
     LogSource,
     ParameterSpec,

@@ -37,7 +37,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from datetime import date
 
-from domain.money import format_amount
+from domain.kernel.money import format_amount
 from projections.reports.cash_rules import (
     CASH_SCOPE,
     JURISDICTION,

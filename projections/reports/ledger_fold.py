@@ -19,11 +19,11 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
-from domain.accounts import Account
-from domain.assets import AssetDefinition
-from domain.journal import JournalEntry
-from domain.money import ISO_CURRENCY_SCALES
-from domain.periods import Period
+from domain.kernel.money import ISO_CURRENCY_SCALES
+from domain.ledger.accounts import Account
+from domain.ledger.assets import AssetDefinition
+from domain.ledger.journal import JournalEntry
+from domain.ledger.periods import Period
 from projections.reports.framework import LogSource, ReportScope
 from projections.reports.parameters import DateRange
 from replay.log_reader import LogEvent

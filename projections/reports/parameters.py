@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domain import limits
-from domain.errors import InvalidInput
+from domain.kernel import limits
+from domain.kernel.errors import InvalidInput
 from projections.reports.framework import ParameterSpec, Report
 
 PARAMETERS_MAX = 16

@@ -29,10 +29,10 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from backoffice.subject_keys import SubjectKeyStore
-from domain.sanctions import RESULTS
-from domain.screening import SEALED_NAME_FIELD, SanctionsList, ScreeningCase
-from domain.sealing import open_envelope
-from domain.subjects import ERASED, DataSubject
+from domain.sanctions.matching import RESULTS
+from domain.sanctions.screening import SEALED_NAME_FIELD, SanctionsList, ScreeningCase
+from domain.subjects.sealing import open_envelope
+from domain.subjects.subject import ERASED, DataSubject
 from projections.audit import recorded_at_text
 from projections.reports.framework import (
     LogSource,

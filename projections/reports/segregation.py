@@ -46,9 +46,9 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
-from domain.access import AccessRecord, ApiToken
-from domain.payments import Payment
-from domain.settlements import SettlementInstruction
+from domain.access.tokens import AccessRecord, ApiToken
+from domain.payments.payment import Payment
+from domain.settlements.settlement import SettlementInstruction
 from projections.audit import recorded_at_text
 from projections.reports.framework import LogSource, ReportRow, ReportRun, ReportScope
 from projections.reports.parameters import (

@@ -4,7 +4,7 @@ The API and the CLI call this; a report is a fold of the log up to its
 position, independent of any projection's lag (the ledger reports take
 their lines from the balances projection only once it has reached that
 position: ``ledger_projection``), and filings are recorded through
-``domain.report_filing_commands``.
+``domain.reporting.service``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from uuid import UUID
 
 from backoffice.settings import Database
 from domain.application import BackOffice
-from domain.commands import Context
-from domain.errors import InvalidInput, UnknownReportRow
-from domain.report_filing_commands import FileReport, ReportFilings
+from domain.kernel.errors import InvalidInput, UnknownReportRow
+from domain.ledger.commands import Context
+from domain.reporting.service import FileReport, ReportFilings
 from projections.audit import recorded_at_text
 from projections.reports import get_report, report_catalog
 from projections.reports.audit_extract import aggregate_type_of

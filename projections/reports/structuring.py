@@ -23,8 +23,8 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from domain.errors import InvalidInput
-from domain.money import format_amount
+from domain.kernel.errors import InvalidInput
+from domain.kernel.money import format_amount
 from projections.reports.cash_rules import (
     CASH_SCOPE,
     JURISDICTION,

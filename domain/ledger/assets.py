@@ -1,0 +1,34 @@
+"""Registered assets (securities, stock units, hours) with their own scale."""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.kernel.topics import pin_topics
+
+_ASSET_NAMESPACE = uuid5(NAMESPACE_URL, "urn:backoffice:asset")
+
+
+def asset_id(code: str) -> UUID:
+    return uuid5(_ASSET_NAMESPACE, code)
+
+
+class AssetDefinition(Aggregate):
+    """An asset other than an ISO currency: ``code``, ``scale``, ``name``."""
+
+    class AssetRegistered(Aggregate.Created):
+        code: str
+        scale: int
+        name: str
+        actor: str
+        correlation_id: str
+
+    def __init__(self, code: str, scale: int, name: str, actor: str, correlation_id: str) -> None:
+        self.code = code
+        self.scale = scale
+        self.name = name
+
+# The log knows these events under their first module name (see domain.kernel.topics).
+pin_topics("domain.assets", AssetDefinition)
