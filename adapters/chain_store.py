@@ -12,10 +12,10 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from backoffice.settings import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
-from replay.audit_verify import ChainVerifier, VerifyReport
-from replay.checkpoint_note import Checkpoint, parse
-from replay.log_reader import gc_paused
+from adapters.auditkit.audit_verify import ChainVerifier, VerifyReport
+from adapters.auditkit.checkpoint_note import Checkpoint, parse
+from adapters.database import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
+from adapters.log_reader import gc_paused
 
 PAGE_SIZE = 10_000
 PROCESS_TREE_MIN = 200_000

@@ -30,9 +30,9 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from psycopg.sql import SQL, Identifier, Literal
 
+from adapters.auditkit.chain import GENESIS_LINK, leaf_hash, next_link
+from adapters.auditkit.checkpoint_note import Checkpoint
 from domain.integrity.checkpoints import CHECKPOINT_TOPIC
-from replay.chain import GENESIS_LINK, leaf_hash, next_link
-from replay.checkpoint_note import Checkpoint
 
 APPEND_ONLY_MESSAGE = "the log is append-only: corrections are new events"
 

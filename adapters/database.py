@@ -19,6 +19,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 DEFAULT_DATABASE_URL = "sqlite:///./backoffice.db"
 CONNECT_TIMEOUT_S = 2
 LOCK_TIMEOUT_S = 2
+TRANSCODER_TOPIC = "adapters.transcoder:OrjsonTranscoder"
+"""The library's ``TRANSCODER_TOPIC`` setting: orjson, sorted keys (see adapters.transcoder)."""
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}\Z")
 
 
@@ -104,14 +106,16 @@ def persistence_env(database: Database, *, pool_size: int = 4) -> dict[str, str]
         return {
             "CREATE_TABLE": create_tables_setting(),
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "APPLICATION_RECORDER_TOPIC": "backoffice.chained_store:ChainedSQLiteApplicationRecorder",
+            "APPLICATION_RECORDER_TOPIC": "adapters.chained_store:ChainedSQLiteApplicationRecorder",
+            "TRANSCODER_TOPIC": TRANSCODER_TOPIC,
             "SQLITE_DBNAME": database.sqlite_path,
             "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT_S * 5),
         }
     return {
         "CREATE_TABLE": create_tables_setting(),
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "backoffice.chained_store:ChainedPostgresApplicationRecorder",
+        "APPLICATION_RECORDER_TOPIC": "adapters.chained_store:ChainedPostgresApplicationRecorder",
+        "TRANSCODER_TOPIC": TRANSCODER_TOPIC,
         "POSTGRES_DBNAME": database.dbname,
         "POSTGRES_HOST": database.host,
         "POSTGRES_PORT": str(database.port),

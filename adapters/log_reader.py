@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from backoffice.settings import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
+from adapters.database import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
 
 APPLICATION_NAME = "backoffice"
 PAGE_SIZE_DEFAULT = 5_000

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from backoffice.settings import SettingsError
-from replay.checkpoint_note import key_id_of
+from adapters.auditkit.checkpoint_note import key_id_of
+from adapters.database import SettingsError
 
 KEY_FILE_ENV = "BACKOFFICE_SIGNING_KEY_FILE"
 KEY_ENV = "BACKOFFICE_SIGNING_KEY"

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from backoffice.settings import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
+from adapters.database import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
 from domain.subjects.sealing import KEY_BYTES, new_key
 
 TABLE_NAME = "subject_keys"

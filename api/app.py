@@ -23,16 +23,16 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from adapters.database import DatabaseUnavailable
+from adapters.group_commit import GroupCommitter
 from api.auth import TokenVerifier
 from api.observability import Metrics, RequestPlumbing, configure_json_logging
 from api.problems import ApiProblem, problem_response
 from api.settings import ApiSettings
 from api.state import ApiState, correlation_id
-from backoffice.checkpointing import LogWitness
 from backoffice.container import System, build_system
-from backoffice.group_commit import GroupCommitter
-from backoffice.settings import DatabaseUnavailable
 from domain.kernel.errors import DomainError
+from replay.checkpointing import LogWitness
 
 LOGGER = logging.getLogger("backoffice.api")
 API_VERSION = "1.0.0"

@@ -137,7 +137,7 @@ def verify_chain(
 ) -> Response:
     """Recompute the whole hash chain and check every signed checkpoint (signature, size,
     head, Merkle root) with the server's public key; report the first bad position."""
-    from replay.chain_db import verify_chain as verify
+    from adapters.chain_store import verify_chain as verify
 
     state = api_state(request)
     keys = [state.settings.signer.public_raw] if state.settings.signer is not None else []
@@ -155,7 +155,7 @@ def checkpoints(
     request: Request, principal: Principal = Depends(authorize("audit:read"))
 ) -> Response:
     """Every signed checkpoint as text, blank-line separated (keep a copy elsewhere)."""
-    from replay.chain_db import ChainReader
+    from adapters.chain_store import ChainReader
 
     state = api_state(request)
     with ChainReader(state.system.database) as reader:
@@ -180,7 +180,7 @@ def inclusion_proof(
     """What an auditor needs to check that the event at ``position`` is covered by a signed
     checkpoint: the event's stored bytes, its leaf hash, the audit path (RFC 6962) and the
     checkpoint text. Check it with ``backoffice verify-proof``."""
-    from replay.chain_db import ChainReader
+    from adapters.chain_store import ChainReader
 
     state = api_state(request)
     with ChainReader(state.system.database) as reader:

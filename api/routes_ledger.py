@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from adapters.group_commit import WAIT_TIMEOUT_S, CommitterOverloaded, CommitterStopped
 from api import models
 from api.auth import Principal
 from api.dependencies import authorize
@@ -27,7 +28,6 @@ from api.state import (
     run_idempotent,
     wait_for_position,
 )
-from backoffice.group_commit import WAIT_TIMEOUT_S, CommitterOverloaded, CommitterStopped
 from domain.kernel import limits
 from domain.kernel.errors import IdempotencyConflict, InvalidInput
 from domain.kernel.money import format_amount

@@ -56,8 +56,8 @@ from domain.receipts.receipt import RECORDED, receipt_id_for
 from domain.receipts.service import Receipts
 from domain.sanctions.port import ScreeningPort
 from domain.subjects.parties import blinded_party
-from domain.subjects.subject import REFERENCE_LENGTH_MAX
 from domain.subjects.service import SubjectRegistry
+from domain.subjects.subject import REFERENCE_LENGTH_MAX
 
 router = APIRouter(prefix="/v1")
 Handler = Callable[..., Response]

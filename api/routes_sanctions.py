@@ -54,8 +54,8 @@ from domain.sanctions.matching import (
     THRESHOLD_MIN,
 )
 from domain.sanctions.pending import screening_with_pending
-from domain.sanctions.service import SanctionsScreening
 from domain.sanctions.screening import ITEM_ID_LENGTH_MAX, screening_case_id
+from domain.sanctions.service import SanctionsScreening
 from projections.screening import QUERY_LIMIT_MAX, ScreeningLog
 
 router = APIRouter(prefix="/v1/sanctions", tags=["sanctions"])

@@ -25,6 +25,7 @@ from api.routes_ledger import READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES
 from api.state import api_state, context_for, idempotency_key, json_response, run_idempotent
 from domain.kernel import limits
 from domain.ledger.journal import entry_id_for_key
+from domain.settlements.service import Settlements
 from domain.settlements.settlement import (
     COUNTERPARTY_LENGTH_MAX,
     NET_DIRECTIONS,
@@ -33,7 +34,6 @@ from domain.settlements.settlement import (
     obligation_id_for,
     settlement_entry_key,
 )
-from domain.settlements.service import Settlements
 
 router = APIRouter(prefix="/v1")
 Handler = Callable[..., Response]

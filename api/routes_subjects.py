@@ -26,6 +26,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, StrictStr
 from starlette.responses import Response
 
+from adapters.subject_keys import SubjectKeyStore
 from api import models
 from api.auth import Principal
 from api.dependencies import authorize
@@ -38,9 +39,8 @@ from api.state import (
     record_access,
     run_idempotent,
 )
-from backoffice.subject_keys import SubjectKeyStore
-from domain.subjects.subject import PERSONAL_FIELDS, REFERENCE_LENGTH_MAX, SUBJECT_KINDS
 from domain.subjects.service import SubjectRegistry
+from domain.subjects.subject import PERSONAL_FIELDS, REFERENCE_LENGTH_MAX, SUBJECT_KINDS
 
 router = APIRouter(prefix="/v1", tags=["subjects"])
 

@@ -4,7 +4,7 @@
 ``BACKOFFICE_SECRET``         keys the hash of API token secrets; production
                               refuses to start without one (or with the
                               development default), at least 32 characters
-``BACKOFFICE_DATABASE_URL``   the event store (see backoffice.settings)
+``BACKOFFICE_DATABASE_URL``   the event store (see adapters.database)
 ``BACKOFFICE_PROJECTIONS``    ``inline`` (default: reads catch up first) or
                               ``worker`` (a ``backoffice project`` process folds)
 ``BACKOFFICE_READ_WAIT_S``    how long a read with ``min_position`` waits (5)
@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from backoffice.settings import SettingsError
-from backoffice.signing import signer_from_environment
+from adapters.database import SettingsError
+from adapters.signing import signer_from_environment
 
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 SECRET_LENGTH_MIN = 32

@@ -18,12 +18,12 @@ from eventsourcing.persistence import IntegrityError
 from fastapi import Request
 from starlette.responses import Response
 
+from adapters.group_commit import GroupCommitter
 from api.auth import Principal, TokenVerifier
 from api.observability import Metrics
 from api.problems import ApiProblem
 from api.settings import ApiSettings
 from backoffice.container import System
-from backoffice.group_commit import GroupCommitter
 from domain.access.tokens import CompletedRequest, completed_request_id
 from domain.kernel.errors import ConcurrencyConflict, DomainError
 from domain.ledger.commands import Context
@@ -61,7 +61,7 @@ class ApiState:
         import logging
         import uuid
 
-        from replay.chain_db import ChainReader
+        from adapters.chain_store import ChainReader
 
         logger = logging.getLogger("backoffice.api")
         while not self._stop.wait(self.settings.checkpoint_interval_s):

@@ -20,6 +20,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from adapters.database import SettingsError
 from backoffice.cli_common import (
     EXIT_DIFFERENCES,
     EXIT_REFUSED,
@@ -31,7 +32,6 @@ from backoffice.cli_common import (
     console,
     errors,
 )
-from backoffice.settings import SettingsError
 from domain.kernel.errors import DomainError
 
 app = typer.Typer(
@@ -51,8 +51,8 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the generated company (printed).")] = 2025,
 ) -> None:
     """Build a small company's year on the store, then print the trial balance and verify."""
+    from adapters.subject_keys import SubjectKeyStore
     from backoffice.demo import DemoCompany
-    from backoffice.subject_keys import SubjectKeyStore
 
     with _system(database) as system:
         console.print(f"[bold]demo[/bold] seed={seed} store={escape(system.database.display)}")

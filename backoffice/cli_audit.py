@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from adapters.database import SettingsError
 from backoffice.cli_common import EXIT_REFUSED, DatabaseOption, _system, console, errors
-from backoffice.settings import SettingsError
 
 
 def register(app: typer.Typer) -> None:
@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         database: DatabaseOption = None,
     ) -> None:
         """Write an offline audit package: events, leaves, checkpoints, trial balance, verifier."""
-        from backoffice.audit_package import export_audit_package
+        from replay.audit_package import export_audit_package
 
         public_key_raw = _public_key(public_key)
         with _system(database) as system:
@@ -62,9 +62,9 @@ def register(app: typer.Typer) -> None:
 
 def _public_key(path: Path | None) -> bytes:
     """The raw public key from ``path``, else the configured signing key's; refuses if neither."""
-    from backoffice.audit_package import public_key_pem
-    from backoffice.signing import signer_from_environment
-    from replay.audit_verify import public_key_from_text
+    from adapters.auditkit.audit_verify import public_key_from_text
+    from adapters.signing import signer_from_environment
+    from replay.audit_package import public_key_pem
 
     try:
         if path is not None:

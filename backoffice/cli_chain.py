@@ -10,6 +10,8 @@ import orjson
 import typer
 from rich.markup import escape
 
+from adapters.database import Database, SettingsError
+from adapters.signing import Signer
 from backoffice.cli_common import (
     EXIT_DIFFERENCES,
     EXIT_REFUSED,
@@ -21,8 +23,6 @@ from backoffice.cli_common import (
     console,
     errors,
 )
-from backoffice.settings import Database, SettingsError
-from backoffice.signing import Signer
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(keys_app, name="keys")
 
     def _signer_or_exit() -> Signer:
-        from backoffice.signing import signer_from_environment
+        from adapters.signing import signer_from_environment
 
         try:
             signer = signer_from_environment()
@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
         ],
     ) -> None:
         """Generate a signing key; prints the public key (give it to auditors)."""
-        from backoffice.signing import generate
+        from adapters.signing import generate
 
         if out.exists():
             errors.print(
@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def checkpoint(database: DatabaseOption = None, actor: ActorOption = None) -> None:
         """Sign the log as it stands (size, chain head, Merkle root, time) and record it."""
-        from backoffice.checkpointing import LogWitness
+        from replay.checkpointing import LogWitness
 
         signer = _signer_or_exit()
         with _system(database) as system:
@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
     @app.command("checkpoints")
     def checkpoints_export(database: DatabaseOption = None) -> None:
         """Print every checkpoint as text (blank-line separated), for safekeeping elsewhere."""
-        from replay.chain_db import ChainReader
+        from adapters.chain_store import ChainReader
 
         database_setting = _database(database)
         with ChainReader(database_setting) as reader:
@@ -108,7 +108,7 @@ def register(app: typer.Typer) -> None:
         import base64
         import binascii
 
-        from replay.audit_verify import check_inclusion, public_key_from_text
+        from adapters.auditkit.audit_verify import check_inclusion, public_key_from_text
 
         try:
             key = public_key_from_text(public_key.read_text(encoding="ascii"))
@@ -138,7 +138,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _database(url: str | None) -> Database:
-    from backoffice.settings import database_from_environment, parse_database_url
+    from adapters.database import database_from_environment, parse_database_url
 
     try:
         return parse_database_url(url) if url else database_from_environment()
@@ -150,10 +150,10 @@ def _database(url: str | None) -> Database:
 def verify_chain_command(
     database: str | None, public_keys: list[Path], checkpoint_files: list[Path], as_json: bool
 ) -> None:
-    from backoffice.signing import signer_from_environment
-    from replay.audit_verify import public_key_from_text
-    from replay.chain_db import verify_chain
-    from replay.checkpoint_note import parse_many
+    from adapters.auditkit.audit_verify import public_key_from_text
+    from adapters.auditkit.checkpoint_note import parse_many
+    from adapters.chain_store import verify_chain
+    from adapters.signing import signer_from_environment
 
     raws: list[bytes] = []
     try:

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from backoffice.settings import DatabaseUnavailable, SettingsError
+from adapters.database import DatabaseUnavailable, SettingsError
 from domain.kernel.errors import DomainError
 
 # Account codes such as "Assets:Bank:EUR" must print as written: no emoji

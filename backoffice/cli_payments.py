@@ -21,8 +21,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def _desk(system: Any) -> Any:
+    from adapters.subject_keys import SubjectKeyStore
     from backoffice.payment_settings import load_payment_policy
-    from backoffice.subject_keys import SubjectKeyStore
     from domain.payments.service import Payments
     from domain.sanctions.port_adapter import SanctionsScreeningPort
     from domain.sanctions.service import SanctionsScreening

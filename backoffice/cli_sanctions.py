@@ -55,7 +55,7 @@ def _case_id(text: str) -> uuid.UUID:
 def _screening(system: Any, threshold: int = THRESHOLD_DEFAULT) -> Any:
     """The screening commands with the subject registry, re-screening pending
     payments and receipts when a list is loaded."""
-    from backoffice.subject_keys import SubjectKeyStore
+    from adapters.subject_keys import SubjectKeyStore
     from domain.sanctions.pending import screening_with_pending
     from domain.subjects.service import SubjectRegistry
 

@@ -34,7 +34,7 @@ def _uuid(text: str, what: str) -> uuid.UUID:
 
 
 def _registry(system: Any) -> Any:
-    from backoffice.subject_keys import SubjectKeyStore
+    from adapters.subject_keys import SubjectKeyStore
     from domain.subjects.service import SubjectRegistry
 
     return SubjectRegistry(system.app, SubjectKeyStore(system.database))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from backoffice.settings import (
+from adapters.database import (
     Database,
     database_from_environment,
     parse_database_url,
@@ -16,7 +16,7 @@ from backoffice.settings import (
     prepare_database,
     schema_setup_lock,
 )
-from backoffice.version_probe import position_probe_for, version_probe_for
+from adapters.version_probe import position_probe_for, version_probe_for
 from domain.application import BackOffice
 from projections.runner import ProjectionService
 

@@ -47,10 +47,10 @@ from domain.receipts.receipt import RECORDED
 from domain.receipts.service import Receipts
 from domain.sanctions.port_adapter import SanctionsScreeningPort
 from domain.sanctions.service import SanctionsScreening
-from domain.settlements.settlement import AWAITING, CONFIRMED, MISMATCHED, obligation_id_for
 from domain.settlements.service import Settlements
-from domain.subjects.subject import subject_id_for
+from domain.settlements.settlement import AWAITING, CONFIRMED, MISMATCHED, obligation_id_for
 from domain.subjects.service import SubjectKeys, SubjectRegistry
+from domain.subjects.subject import subject_id_for
 
 if TYPE_CHECKING:
     from backoffice.demo import DemoCompany

@@ -35,7 +35,7 @@ def create_all_tables(system: System) -> list[str]:
     screening.ensure_tables(system.database)
     created.append("screening (scr_*)")
     try:  # the subject key store, where that module exists
-        from backoffice import subject_keys
+        from adapters import subject_keys
     except ImportError:
         return created
     ensure = getattr(subject_keys, "ensure_table", None)

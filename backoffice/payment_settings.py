@@ -22,7 +22,7 @@ from pathlib import Path
 
 import orjson
 
-from backoffice.settings import SettingsError
+from adapters.database import SettingsError
 from domain.kernel.errors import DomainError
 from domain.kernel.money import AssetCatalog
 from domain.payments.policy import PaymentPolicy

@@ -37,13 +37,13 @@ from typing import Any
 import orjson
 from eventsourcing.utils import get_topic
 
-from backoffice.settings import parse_database_url, prepare_database
+from adapters.database import parse_database_url, prepare_database
+from adapters.log_reader import POSTGRES_EVENTS_TABLE
 from bench.generate import ACCOUNTS, generate
 from bench.posting import measure_group_commit, measure_raw_inserts
 from bench.raw_read import measure_raw_read
 from domain.ledger.journal import JournalEntry
 from projections.runner import ProjectionService
-from replay.log_reader import POSTGRES_EVENTS_TABLE
 from replay.rebuild import rebuild
 
 ENTRY_POSTED_TOPIC = get_topic(JournalEntry.JournalEntryPosted)
@@ -60,7 +60,7 @@ def _drop(url: str) -> None:
     import psycopg
     from psycopg import sql
 
-    from backoffice.settings import postgres_connect_kwargs
+    from adapters.database import postgres_connect_kwargs
 
     database = parse_database_url(url)
     with psycopg.connect(**postgres_connect_kwargs(database), autocommit=True) as conn:  # type: ignore[arg-type]
@@ -74,7 +74,7 @@ def _generated_entries(url: str) -> int:
     import psycopg
     from psycopg import sql
 
-    from backoffice.settings import postgres_connect_kwargs
+    from adapters.database import postgres_connect_kwargs
 
     database = parse_database_url(url)
     table = sql.Identifier(database.schema, POSTGRES_EVENTS_TABLE)

@@ -39,7 +39,7 @@ from unittest import mock
 
 import orjson
 
-from backoffice.settings import Database, parse_database_url, persistence_env, prepare_database
+from adapters.database import Database, parse_database_url, persistence_env, prepare_database
 from bench.generate import generate
 from bench.posting import measure_group_commit
 from bench.raw_read import measure_raw_read
@@ -62,7 +62,7 @@ def _schema_url(base: str, schema: str) -> str:
 def _connect(url: str) -> Any:
     import psycopg
 
-    from backoffice.settings import postgres_connect_kwargs
+    from adapters.database import postgres_connect_kwargs
 
     return psycopg.connect(**postgres_connect_kwargs(parse_database_url(url)), autocommit=True)  # type: ignore[arg-type]
 
@@ -172,10 +172,10 @@ def measure_posting(
 
 def _write_checkpoint(url: str) -> tuple[bytes, dict[str, Any]]:
     """One signed checkpoint at the end of the log; returns the public key and its summary."""
-    from backoffice.checkpointing import LogWitness
+    from adapters.signing import generate as generate_key
     from backoffice.container import build_system
-    from backoffice.signing import generate as generate_key
     from domain.ledger.commands import Context
+    from replay.checkpointing import LogWitness
 
     signer = generate_key()
     system = build_system(url)
@@ -195,7 +195,7 @@ def _write_checkpoint(url: str) -> tuple[bytes, dict[str, Any]]:
 
 
 def _verify_once(url: str, public_key: bytes) -> dict[str, Any]:
-    from replay.chain_db import verify_chain
+    from adapters.chain_store import verify_chain
 
     started = time.perf_counter()
     report = verify_chain(parse_database_url(url), [public_key])
@@ -213,7 +213,7 @@ def _verify_once(url: str, public_key: bytes) -> dict[str, Any]:
 
 def _read_only_once(url: str) -> dict[str, Any]:
     """The reads verification makes, with nothing hashed: its floor on this machine."""
-    from replay.chain_db import ChainReader
+    from adapters.chain_store import ChainReader
 
     events = 0
     started = time.perf_counter()

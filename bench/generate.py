@@ -39,14 +39,14 @@ from typing import Any
 import orjson
 from eventsourcing.utils import get_topic
 
-from backoffice.chained_store import advisory_key, chain_table_for
+from adapters.auditkit.chain import GENESIS_LINK, leaf_hash, next_link
+from adapters.chained_store import advisory_key, chain_table_for
+from adapters.database import Database, postgres_connect_kwargs
+from adapters.log_reader import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
 from backoffice.container import build_system
-from backoffice.settings import Database, postgres_connect_kwargs
 from domain.ledger.commands import Context, PostJournalEntry
 from domain.ledger.journal import entry_id_for_key, fingerprint
 from domain.receipts.receipt import Receipt
-from replay.chain import GENESIS_LINK, leaf_hash, next_link
-from replay.log_reader import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
 
 ACCOUNTS = [
     ("Assets:Bank", "asset"), ("Assets:Receivables", "asset"), ("Liabilities:Payables", "liability"),

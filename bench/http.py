@@ -44,7 +44,7 @@ from typing import Any
 
 import orjson
 
-from backoffice.settings import parse_database_url, prepare_database
+from adapters.database import parse_database_url, prepare_database
 
 RESULTS = Path(__file__).parent / "results" / "http-latest.json"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -62,7 +62,7 @@ def _drop(url: str) -> None:
     import psycopg
     from psycopg import sql
 
-    from backoffice.settings import postgres_connect_kwargs
+    from adapters.database import postgres_connect_kwargs
 
     database = parse_database_url(url)
     with psycopg.connect(**postgres_connect_kwargs(database), autocommit=True) as conn:  # type: ignore[arg-type]

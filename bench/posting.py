@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 import psycopg
 
+from adapters.database import parse_database_url, postgres_connect_kwargs
+from adapters.group_commit import GroupCommitter
 from backoffice.container import build_system
-from backoffice.group_commit import GroupCommitter
-from backoffice.settings import parse_database_url, postgres_connect_kwargs
 from domain.ledger.commands import Context, PostJournalEntry
 
 EXPENSE_ACCOUNTS = 20

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from backoffice.settings import parse_database_url
+from adapters.database import parse_database_url
 from bench.generate import ACCOUNTS
 from projections.runner import ProjectionService
 from replay.rebuild import rebuild

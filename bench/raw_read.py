@@ -13,7 +13,7 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from backoffice.settings import parse_database_url, postgres_connect_kwargs
+from adapters.database import parse_database_url, postgres_connect_kwargs
 
 PAGE_SIZE = 10_000
 

@@ -38,7 +38,7 @@ from typing import Any
 
 import orjson
 
-from backoffice.settings import parse_database_url, prepare_database
+from adapters.database import parse_database_url, prepare_database
 from bench.generate import generate
 from bench.raw_read import measure_raw_read
 from projections.reports.service import ReportService
@@ -64,7 +64,7 @@ def _schema_url(base: str, schema: str) -> str:
 def _connect(url: str) -> Any:
     import psycopg
 
-    from backoffice.settings import postgres_connect_kwargs
+    from adapters.database import postgres_connect_kwargs
 
     return psycopg.connect(**postgres_connect_kwargs(parse_database_url(url)), autocommit=True)  # type: ignore[arg-type]
 

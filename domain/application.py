@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Recording, Transcoder
+from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import get_topic
 
 from domain.access.tokens import (
@@ -170,11 +170,6 @@ class BackOffice(Application[UUID]):
             yield lambda: getattr(self._riders, "position", None)
         finally:
             self._riders.make = None
-
-    def construct_transcoder(self) -> Transcoder:
-        from backoffice.transcoder import OrjsonTranscoder
-
-        return OrjsonTranscoder()
 
     # --- assets -----------------------------------------------------------
 

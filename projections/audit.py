@@ -1,7 +1,7 @@
 """The audit trail: every event of the log as one queryable row.
 
 ``catch_up`` reads the log from the tracked position in keyset pages (raw
-JSON, ``replay.log_reader``) and writes each page's rows with the new
+JSON, ``adapters.log_reader``) and writes each page's rows with the new
 position in one transaction, so the trail is exactly once and resumes after
 a crash where its last commit left off. The fold is stateless (a row depends
 on its event alone), so after another process moved the position there is
@@ -29,11 +29,11 @@ from uuid import UUID
 
 import orjson
 
-from backoffice.settings import Database
+from adapters.database import Database
+from adapters.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader, gc_paused
 from domain.kernel import limits
 from domain.kernel.errors import InvalidInput
 from projections.audit_store import COLUMNS, PREFIX_LIVE, AuditFilter, AuditMoved, AuditStore
-from replay.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader, gc_paused
 
 QUERY_LIMIT_MAX = 1000
 QUERY_LIMIT_DEFAULT = 100

@@ -23,7 +23,7 @@ from psycopg.adapt import Dumper
 from psycopg.pq import Format
 from psycopg.types.json import set_json_loads
 
-from backoffice.settings import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
+from adapters.database import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
 from projections.audit_store import (
     COLUMNS,
     INTEGER_COLUMNS,

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from backoffice.settings import LOCK_TIMEOUT_S, Database
+from adapters.database import LOCK_TIMEOUT_S, Database
 from projections.audit_store import COLUMNS, PREFIX_LIVE, PROJECTION_NAME, AuditStore
 
 

@@ -20,6 +20,8 @@ from typing import Any
 import orjson
 from eventsourcing.utils import get_topic
 
+from adapters.log_reader import LogEvent
+from adapters.upcast import upcast_state
 from domain.ledger.accounts import Account
 from domain.ledger.assets import AssetDefinition
 from domain.ledger.journal import JournalEntry
@@ -31,8 +33,6 @@ from projections.balance_state import (
     Finding,
     PendingEntry,
 )
-from replay.log_reader import LogEvent
-from replay.upcast import upcast_state
 
 # --- moving counters --------------------------------------------------------
 

@@ -18,9 +18,9 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from backoffice.settings import Database
+from adapters.database import Database
+from adapters.log_reader import LogEvent
 from projections.balances import BalanceState, Changes, apply_all
-from replay.log_reader import LogEvent
 
 
 def overlap_pays(database: Database) -> bool:

@@ -22,7 +22,8 @@ from itertools import chain
 from typing import Any
 from uuid import UUID
 
-from backoffice.settings import Database
+from adapters.database import Database
+from adapters.log_reader import PAGE_SIZE_DEFAULT, LogReader, gc_paused
 from domain.kernel import limits
 from domain.kernel.errors import InvalidInput, UnknownAccount
 from projections.balance_views import (
@@ -35,7 +36,6 @@ from projections.balances import AccountInfo, BalanceState
 from projections.pipeline import fold_pages, overlap_pays
 from projections.schema import PREFIX_LIVE
 from projections.store import BalanceStore, ProjectionMoved
-from replay.log_reader import PAGE_SIZE_DEFAULT, LogReader, gc_paused
 
 MOVED_RETRIES_MAX = 8
 """Reloads after another writer moved the projection, before giving up."""

@@ -28,8 +28,9 @@ from uuid import UUID
 import orjson
 from eventsourcing.utils import get_topic
 
-from backoffice.settings import Database
-from backoffice.subject_keys import SubjectKeyStore
+from adapters.database import Database
+from adapters.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader
+from adapters.subject_keys import SubjectKeyStore
 from domain.kernel import limits
 from domain.kernel.errors import InvalidInput, UnknownScreeningCase
 from domain.sanctions.matching import RESULTS
@@ -41,8 +42,8 @@ from domain.sanctions.screening import (
     ScreeningCase,
 )
 from domain.subjects.sealing import open_envelope
-from domain.subjects.subject import ERASED
 from domain.subjects.service import SubjectKeys
+from domain.subjects.subject import ERASED
 from projections.audit import recorded_at_text
 from projections.screening_store import (
     CASE_COLUMNS,
@@ -52,7 +53,6 @@ from projections.screening_store import (
     ScreeningMoved,
     ScreeningStore,
 )
-from replay.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader
 
 CASE_TOPIC = get_topic(ScreeningCase) + "."
 LIST_TOPIC = get_topic(SanctionsList) + "."

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from backoffice.settings import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
+from adapters.database import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
 
 PREFIX = "scr_"
 PROJECTION_NAME = "screening"

@@ -24,7 +24,8 @@ from typing import Any
 
 import orjson
 
-from backoffice.settings import Database
+from adapters.database import Database
+from adapters.log_reader import APPLICATION_NAME
 from projections.balance_state import AccountInfo, BalanceState, Changes, PendingEntry
 from projections.schema import (
     COLUMNS,
@@ -43,7 +44,6 @@ from projections.schema import (
     key_clause,
     open_entries_index_sql,
 )
-from replay.log_reader import APPLICATION_NAME
 
 
 class ProjectionMoved(RuntimeError):

@@ -18,7 +18,8 @@ from typing import Any
 import psycopg
 from psycopg.adapt import Transformer
 
-from backoffice.settings import Database, postgres_connect_kwargs
+from adapters.database import Database, postgres_connect_kwargs
+from adapters.log_reader import APPLICATION_NAME
 from projections.schema import (
     COLUMNS,
     DEFERRABLE_KEYS,
@@ -30,7 +31,6 @@ from projections.schema import (
     upsert_sql,
 )
 from projections.store import BalanceStore, _Held, _sums
-from replay.log_reader import APPLICATION_NAME
 
 try:  # psycopg's own row formatter (C in psycopg[binary]), fed without a Python call per row
     from psycopg._copy_base import format_row_binary as _format_row_binary

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from backoffice.settings import LOCK_TIMEOUT_S, Database
+from adapters.database import LOCK_TIMEOUT_S, Database
+from adapters.log_reader import APPLICATION_NAME
 from projections.schema import COLUMNS, PREFIX_LIVE, upsert_sql
 from projections.store import BalanceStore
-from replay.log_reader import APPLICATION_NAME
 
 CACHE_KIB = 65_536
 """Page cache of the projection's connection (the default 2 MiB thrashes on history)."""

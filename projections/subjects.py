@@ -21,8 +21,9 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from backoffice.settings import Database
-from backoffice.subject_keys import SubjectKeyStore
+from adapters.database import Database
+from adapters.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader
+from adapters.subject_keys import SubjectKeyStore
 from domain.kernel.errors import InvalidInput, UnknownSubject
 from domain.subjects.sealing import open_envelope
 from domain.subjects.subject import ERASED, PERSONAL_FIELDS, SUBJECT_KINDS, DataSubject
@@ -32,7 +33,6 @@ from projections.subjects_store import (
     SubjectsMoved,
     SubjectsStore,
 )
-from replay.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader
 
 TOPIC_PREFIX = get_topic(DataSubject) + "."
 LIST_LIMIT_MAX = 1000

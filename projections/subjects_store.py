@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from backoffice.settings import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
+from adapters.database import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
 from domain.subjects.subject import PERSONAL_FIELDS
 
 PREFIX = "subj_"

@@ -19,7 +19,7 @@
   range starting after 1, at the position before it), as integer counters per
   account and asset with the SHA-256 of the canonical form
   (``replay.audit_balance.trial_balance_text``);
-- ``verify_audit_package.py`` and ``replay/`` (chain.py, merkle.py,
+- ``verify_audit_package.py`` and ``auditkit/`` (chain.py, merkle.py,
   checkpoint_note.py, audit_verify.py, audit_balance.py as they are in this release), README.txt,
   and ``MANIFEST`` (``sha256sum`` lines of every other file).
 """
@@ -40,20 +40,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eventsourcing.utils import get_topic
 
-from backoffice.container import System
-from domain.kernel.errors import DomainError
-from domain.ledger.journal import JournalEntry
-from projections.balance_views import TrialBalance
-from replay.audit_balance import (
+from adapters.auditkit.audit_balance import (
     COUNTERS,
     TRIAL_BALANCE_FORMAT,
     trial_balance_digest,
     trial_balance_text,
 )
-from replay.chain import GENESIS_LINK, canonical_id
-from replay.chain_db import ChainReader
-from replay.checkpoint_note import key_id_of
-from replay.verify_audit_package import PACKAGE_FORMAT
+from adapters.auditkit.chain import GENESIS_LINK, canonical_id
+from adapters.auditkit.checkpoint_note import key_id_of
+from adapters.auditkit.verify_audit_package import PACKAGE_FORMAT
+from adapters.chain_store import ChainReader
+from backoffice.container import System
+from domain.kernel.errors import DomainError
+from domain.ledger.journal import JournalEntry
+from projections.balance_views import TrialBalance
 
 VERIFIER_MODULES = (
     "chain.py",
@@ -61,7 +61,20 @@ VERIFIER_MODULES = (
     "checkpoint_note.py",
     "audit_verify.py",
     "audit_balance.py",
+    "verify_audit_package.py",
 )
+LAUNCHER = """\
+#!/usr/bin/env python3
+\"\"\"Verify this audit package: python3 verify_audit_package.py DIR [--json].\"\"\"
+import os
+import sys
+
+# python -I leaves the script's folder off sys.path: the kit sits beside it.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from auditkit.verify_audit_package import main  # noqa: E402
+
+sys.exit(main())
+"""
 _PENDING_RECORDED = get_topic(JournalEntry.PendingEntryRecorded)
 _PENDING_RESOLVED = frozenset(
     {get_topic(JournalEntry.PendingEntryPosted), get_topic(JournalEntry.PendingEntryVoided)}
@@ -291,14 +304,12 @@ def _write_json(path: Path, document: dict[str, Any]) -> None:
 
 
 def _write_verifier(directory: Path) -> None:
-    source = resources.files("replay")
-    (directory / "replay").mkdir()
-    (directory / "replay" / "__init__.py").write_text("", encoding="ascii")
+    source = resources.files("adapters.auditkit")
+    (directory / "auditkit").mkdir()
+    (directory / "auditkit" / "__init__.py").write_text("", encoding="ascii")
     for name in VERIFIER_MODULES:
-        (directory / "replay" / name).write_bytes(source.joinpath(name).read_bytes())
-    (directory / "verify_audit_package.py").write_bytes(
-        source.joinpath("verify_audit_package.py").read_bytes()
-    )
+        (directory / "auditkit" / name).write_bytes(source.joinpath(name).read_bytes())
+    (directory / "verify_audit_package.py").write_text(LAUNCHER, encoding="ascii")
     (directory / "README.txt").write_text(README, encoding="utf-8")
 
 
@@ -321,7 +332,7 @@ checkpoints.txt     every signed checkpoint, blank-line separated
 public_key.pem      the Ed25519 public key the checkpoints are checked with
 trial_balance.json  the live system's trial balance at the range end ("closing";
                     and at the position before the range, "opening")
-verify_audit_package.py, replay/   the verifier (Python standard library + cryptography)
+verify_audit_package.py, auditkit/ the verifier (Python standard library + cryptography)
 MANIFEST            SHA-256 of every other file (sha256sum -c MANIFEST)
 
 How to verify
@@ -339,7 +350,7 @@ What it checks
   transit only: anyone can rewrite a manifest.
 - The chain: each event's leaf hash, SHA-256(0x00 || framed topic, id,
   version, state), is recomputed from the exact bytes, and each link,
-  SHA-256(previous link || leaf), from the one before (see replay/chain.py).
+  SHA-256(previous link || leaf), from the one before (see auditkit/chain.py).
   A range starting after position 1 starts from the links of the leaf
   hashes before it, which must lead to the link package.json states.
 - Every checkpoint up to the range end: signed by public_key.pem, its size,

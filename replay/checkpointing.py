@@ -11,15 +11,15 @@ import threading
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from backoffice.settings import Database
-from backoffice.signing import Signer
+from adapters.auditkit.audit_verify import InclusionProof
+from adapters.auditkit.checkpoint_note import Checkpoint
+from adapters.auditkit.merkle import MerkleTree
+from adapters.chain_store import ChainReader
+from adapters.database import Database
+from adapters.signing import Signer
 from domain.integrity.checkpoints import LogCheckpoint
 from domain.kernel.errors import DomainError, InvalidInput
 from domain.ledger.commands import Context
-from replay.audit_verify import InclusionProof
-from replay.chain_db import ChainReader
-from replay.checkpoint_note import Checkpoint
-from replay.merkle import MerkleTree
 
 
 class EmptyLog(DomainError):

@@ -4,7 +4,7 @@ on another core while the verifier reads and hashes events.
 ``ProcessTree`` answers ``append``, ``extend`` and ``root`` like
 ``merkle.MerkleTree``; leaves are shipped to the child in blocks. The child is
 started with the ``spawn`` method (safe in a threaded server) and imports only
-``replay.merkle``.
+``adapters.auditkit.merkle``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import multiprocessing
 from collections.abc import Iterable
 from typing import Any
 
-from replay.merkle import HASH_SIZE, MerkleTree
+from adapters.auditkit.merkle import HASH_SIZE, MerkleTree
 
 BLOCK_BYTES = 1 << 20  # leaves per message: 32,768
 

@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from backoffice.settings import Database
+from adapters.database import Database
+from adapters.log_reader import PAGE_SIZE_MAX, LogEvent, LogReader, gc_paused
 from projections.balances import BalanceState
 from projections.pipeline import fold_pages, overlap_pays
 from projections.runner import open_store
 from projections.schema import PREFIX_LIVE
-from replay.log_reader import PAGE_SIZE_MAX, LogEvent, LogReader, gc_paused
 
 PROJECTIONS = ("balances",)
 PREFIX_REBUILD = "bal_rebuild_"

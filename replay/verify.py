@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from backoffice.settings import Database
+from adapters.database import Database
 from projections.balance_checks import invariant_findings
 from projections.balances import Finding
 from projections.runner import ProjectionService, open_store

@@ -63,7 +63,7 @@ class ApiHarness:
 
     def checkpoint(self) -> Any:
         """Sign a checkpoint of the log as it stands, with the API's key."""
-        from backoffice.checkpointing import LogWitness
+        from replay.checkpointing import LogWitness
 
         return LogWitness(self.system.database).write_checkpoint(
             self.system.app, self.settings.signer, Context("test-setup", "checkpoint")
@@ -82,7 +82,7 @@ def issue_token(system: System, settings: ApiSettings, role: str, actor: str) ->
 
 @contextmanager
 def running_api(database_url: str, **settings_fields: Any) -> Iterator[ApiHarness]:
-    from backoffice.signing import generate
+    from adapters.signing import generate
 
     settings_fields.setdefault("signer", generate())
     settings = ApiSettings(database_url=database_url, **settings_fields)

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.group_commit import GroupCommitter
 from backoffice.container import build_system
-from backoffice.group_commit import GroupCommitter
 from domain.kernel.errors import ConcurrencyConflict, DomainError
 from domain.ledger.commands import Context, PostJournalEntry
 

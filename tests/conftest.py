@@ -33,7 +33,7 @@ def drop_schema(base: str, schema: str) -> None:
     import psycopg
     from psycopg import sql
 
-    from backoffice.settings import parse_database_url, postgres_connect_kwargs
+    from adapters.database import parse_database_url, postgres_connect_kwargs
 
     database = parse_database_url(base)
     with psycopg.connect(**postgres_connect_kwargs(database), autocommit=True) as conn:  # type: ignore[arg-type]

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4, uuid5
 
+from adapters.subject_keys import SubjectKeyStore
 from backoffice.container import System
-from backoffice.subject_keys import SubjectKeyStore
 from domain.ledger.commands import Context, PostJournalEntry
 from domain.payments.policy import PaymentPolicy
 from domain.payments.service import Payments
@@ -309,7 +309,7 @@ class ApiPayments:
     def unscreened(self) -> str:
         """A fresh payment left ``requested``, as a request whose screening could not run
         leaves it (requested through the domain, by the harness's poster)."""
-        from backoffice.subject_keys import SubjectKeyStore
+        from adapters.subject_keys import SubjectKeyStore
 
         system = self.api.system
         registry = SubjectRegistry(system.app, SubjectKeyStore(system.database))

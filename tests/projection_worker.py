@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 
-from backoffice.settings import parse_database_url
+from adapters.database import parse_database_url
 from projections.runner import ProjectionService
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
+from adapters.subject_keys import SubjectKeyStore
 from backoffice.container import System
-from backoffice.subject_keys import SubjectKeyStore
 from domain.ledger.commands import Context
 from domain.payments.service import Payments
 from domain.receipts.service import Receipts

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.database import SettingsError
 from api.settings import DEVELOPMENT_SECRET, ApiSettings
-from backoffice.settings import SettingsError
 
 
 def test_development_runs_with_the_default_secret() -> None:

@@ -24,16 +24,16 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from backoffice.audit_package import write_manifest
-from backoffice.checkpointing import LogWitness
+from adapters.auditkit.audit_balance import COUNTERS, trial_balance_digest
+from adapters.auditkit.checkpoint_note import Checkpoint, parse_many
+from adapters.auditkit.verify_audit_package import main as verify_in_process
+from adapters.chain_store import ChainReader
+from adapters.signing import Signer, generate
 from backoffice.cli import app as cli
 from backoffice.container import System, build_system
-from backoffice.signing import Signer, generate
 from domain.ledger.commands import Context
-from replay.audit_balance import COUNTERS, trial_balance_digest
-from replay.chain_db import ChainReader
-from replay.checkpoint_note import Checkpoint, parse_many
-from replay.verify_audit_package import main as verify_in_process
+from replay.audit_package import write_manifest
+from replay.checkpointing import LogWitness
 from tests.ledger_support import entry, fund_bank, open_chart, spend_from_bank, transfer
 from tests.test_upcasting import store_version_1_entry
 
@@ -227,8 +227,9 @@ def test_the_package_holds_the_exact_stored_bytes_and_a_manifest_of_every_file(
     assert listed == {
         "README.txt", "checkpoints.txt", "context.jsonl", "events.jsonl", "leaves.txt",
         "package.json", "public_key.pem", "trial_balance.json", "verify_audit_package.py",
-        "replay/__init__.py", "replay/audit_balance.py", "replay/audit_verify.py", "replay/chain.py",
-        "replay/checkpoint_note.py", "replay/merkle.py",
+        "auditkit/__init__.py", "auditkit/audit_balance.py", "auditkit/audit_verify.py",
+        "auditkit/chain.py", "auditkit/checkpoint_note.py", "auditkit/merkle.py",
+        "auditkit/verify_audit_package.py",
     }  # fmt: skip
 
 

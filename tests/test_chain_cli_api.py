@@ -13,8 +13,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from backoffice.signing import generate
-from replay.audit_verify import check_inclusion
+from adapters.auditkit.audit_verify import check_inclusion
+from adapters.signing import generate
 from tests.api_support import entry_body, open_usd_chart, running_api
 
 BACKOFFICE = str(Path(sys.executable).with_name("backoffice"))
@@ -194,7 +194,7 @@ def test_api_verify_proof_and_checkpoints(database_url: str) -> None:
 
 
 def test_the_server_signs_checkpoints_periodically(sqlite_url: str) -> None:
-    from replay.chain_db import ChainReader
+    from adapters.chain_store import ChainReader
 
     def stored() -> list[object]:
         with ChainReader(api.system.database) as reader:
@@ -225,7 +225,7 @@ def test_the_server_signs_checkpoints_periodically(sqlite_url: str) -> None:
     ],
 )
 def test_malformed_checkpoints_are_refused_clearly(text: str) -> None:
-    from replay.checkpoint_note import parse
+    from adapters.auditkit.checkpoint_note import parse
 
     with pytest.raises(ValueError, match="checkpoint"):
         parse(text)

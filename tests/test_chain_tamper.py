@@ -17,15 +17,15 @@ from typing import Any
 
 import pytest
 
-from backoffice.checkpointing import LogWitness
+from adapters.auditkit.audit_verify import check_inclusion
+from adapters.auditkit.chain import GENESIS_LINK, next_link
+from adapters.auditkit.checkpoint_note import Checkpoint, parse
+from adapters.chain_store import ChainReader, table_names, verify_chain
+from adapters.database import postgres_connect_kwargs
+from adapters.signing import Signer, generate
 from backoffice.container import System, build_system
-from backoffice.settings import postgres_connect_kwargs
-from backoffice.signing import Signer, generate
 from domain.ledger.commands import Context, PostJournalEntry
-from replay.audit_verify import check_inclusion
-from replay.chain import GENESIS_LINK, next_link
-from replay.chain_db import ChainReader, table_names, verify_chain
-from replay.checkpoint_note import Checkpoint, parse
+from replay.checkpointing import LogWitness
 
 CONTEXT = Context("tester", "tamper-test")
 
@@ -237,7 +237,7 @@ def test_deleted_tail_rows_are_caught_by_a_checkpoint_kept_elsewhere(log: Log) -
 def test_a_rewritten_chain_with_a_forged_checkpoint_is_caught(log: Log) -> None:
     """The attacker changes an event, recomputes every leaf and link after it, and signs a
     new checkpoint with a key of their own: the auditor's public key refuses it."""
-    from replay.chain import leaf_hash
+    from adapters.auditkit.chain import leaf_hash
 
     target = 4
     (notification_id,) = log.sql("SELECT notification_id FROM {1} WHERE position = ?", (target,))[0]
@@ -337,7 +337,7 @@ def test_inclusion_proofs_verify_and_tampered_ones_do_not(log: Log) -> None:
 
 
 def test_consistency_between_checkpoints(log: Log) -> None:
-    from replay.merkle import verify_consistency
+    from adapters.auditkit.merkle import verify_consistency
 
     witness = LogWitness(log.system.database)
     first, second = log.checkpoints
@@ -353,10 +353,10 @@ def test_consistency_between_checkpoints(log: Log) -> None:
 def test_the_merkle_tree_built_in_a_child_process_gives_the_same_verdict(
     log: Log, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import replay.chain_db
+    import adapters.chain_store
 
     in_process = log.verify().as_dict()
-    monkeypatch.setattr(replay.chain_db, "PROCESS_TREE_MIN", 1)
+    monkeypatch.setattr(adapters.chain_store, "PROCESS_TREE_MIN", 1)
     assert log.verify().as_dict() == in_process
     # A checkpoint whose root differs is still caught with the tree in the child.
     note = log.checkpoints[0]

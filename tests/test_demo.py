@@ -11,11 +11,11 @@ from uuid import uuid4
 import pytest
 from typer.testing import CliRunner
 
+from adapters.subject_keys import SubjectKeyStore
 from backoffice import demo_data as data
 from backoffice.container import System, build_system
 from backoffice.demo import DemoCompany, DemoReport
 from backoffice.demo_summary import BusinessSummary
-from backoffice.subject_keys import SubjectKeyStore
 from replay.verify import verify
 from tests.conftest import PG_ENV, _schema_url, drop_schema, postgres_base_url
 

@@ -26,7 +26,7 @@ import jsonschema
 import pytest
 import yaml
 
-from backoffice.settings import parse_database_url, postgres_connect_kwargs
+from adapters.database import parse_database_url, postgres_connect_kwargs
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"

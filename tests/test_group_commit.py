@@ -8,8 +8,8 @@ from concurrent.futures import Future
 
 import pytest
 
+from adapters.group_commit import CommitterStopped, GroupCommitter
 from backoffice.container import build_system
-from backoffice.group_commit import CommitterStopped, GroupCommitter
 from domain.application import BackOffice
 from domain.kernel.errors import DomainError, InsufficientFunds, UnknownAccount
 from domain.ledger.commands import PostingOutcome

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from replay import merkle
-from replay.merkle import (
+from adapters.auditkit import merkle
+from adapters.auditkit.merkle import (
     EMPTY_ROOT,
     MAX_PROOF_HASHES,
     MAX_TREE_SIZE,

@@ -28,13 +28,13 @@ from domain.kernel.errors import (
     UnknownPayment,
 )
 from domain.ledger.journal import JournalEntry
-from domain.payments.payment import Payment
 from domain.payments.identifiers import (
     aba_checksum_valid,
     check_account_identifier,
     check_iban,
     iban_checksum_valid,
 )
+from domain.payments.payment import Payment
 from domain.payments.service import Payments
 from domain.subjects.sealing import open_envelope
 from tests.api_support import new_key
@@ -776,7 +776,7 @@ def tiny_sdn_list() -> bytes:
 def test_the_real_sanctions_screening_holds_a_listed_payee_until_compliance_clears_it(
     system: System,
 ) -> None:
-    from backoffice.subject_keys import SubjectKeyStore
+    from adapters.subject_keys import SubjectKeyStore
     from domain.payments.service import Payments
     from domain.sanctions.port_adapter import SanctionsScreeningPort
     from domain.sanctions.service import SanctionsScreening

@@ -13,13 +13,13 @@ from eventsourcing.utils import get_topic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.log_reader import LogEvent
 from domain.ledger.accounts import Account
 from domain.ledger.assets import AssetDefinition
 from domain.ledger.journal import JournalEntry
 from domain.ledger.periods import Period
 from projections.balance_checks import invariant_findings
 from projections.balances import BalanceState, Changes, apply, apply_all
-from replay.log_reader import LogEvent
 
 ENTRY_POSTED = get_topic(JournalEntry.JournalEntryPosted)
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from eventsourcing.utils import get_topic
 
+from adapters.log_reader import LogEvent
 from domain.ledger.journal import JournalEntry
 from projections.balances import BalanceState, Changes
 from projections.pipeline import fold_pages
-from replay.log_reader import LogEvent
 
 TOPIC = get_topic(JournalEntry.JournalEntryPosted)
 

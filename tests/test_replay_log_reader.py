@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from adapters.database import postgres_connect_kwargs
+from adapters.log_reader import POSTGRES_EVENTS_TABLE, LogReader
 from backoffice.container import System, build_system
-from backoffice.settings import postgres_connect_kwargs
-from replay.log_reader import POSTGRES_EVENTS_TABLE, LogReader
 from tests.ledger_support import CLERK, entry, head, logged_events, transfer
 
 
@@ -56,7 +56,7 @@ def test_reading_starts_after_a_position_and_stops_at_another(system: System) ->
 
 
 def test_an_empty_log_has_no_pages_and_head_zero(tmp_path: object) -> None:
-    from backoffice.settings import parse_database_url
+    from adapters.database import parse_database_url
 
     database = parse_database_url(f"sqlite:///{tmp_path}/absent.db")
     with LogReader(database) as reader:

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from adapters.log_reader import LogEvent, LogReader
 from backoffice.container import System, build_system
 from domain.kernel.errors import InvalidInput, UnknownReport, UnknownReportRow
 from domain.kernel.money import format_amount
@@ -33,7 +34,6 @@ from projections.reports.framework import DatabaseLogSource, RangeSet, ReportSco
 from projections.reports.ledger_projection import projected_fold
 from projections.reports.parameters import DateRange
 from projections.reports.service import ReportService
-from replay.log_reader import LogEvent, LogReader
 from tests.conftest import drop_schema, postgres_base_url
 from tests.ledger_support import (
     CLERK,

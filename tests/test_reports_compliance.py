@@ -18,8 +18,9 @@ from uuid import UUID, uuid4
 import orjson
 import pytest
 
+from adapters.log_reader import LogEvent, LogReader
+from adapters.subject_keys import SubjectKeyStore
 from backoffice.container import System
-from backoffice.subject_keys import SubjectKeyStore
 from domain.kernel.errors import InvalidInput, SelfApprovalRefused
 from domain.kernel.money import format_amount
 from domain.ledger.commands import Context
@@ -29,7 +30,6 @@ from domain.subjects.service import SubjectRegistry
 from projections.reports.cash_rules import cash_rules
 from projections.reports.framework import DatabaseLogSource, ranges_of
 from projections.reports.service import ReportService
-from replay.log_reader import LogEvent, LogReader
 from tests.payment_support import (
     APPROVER_1,
     APPROVER_2,

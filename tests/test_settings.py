@@ -7,8 +7,7 @@ import time
 import psycopg
 import pytest
 
-from backoffice.container import build_system
-from backoffice.settings import (
+from adapters.database import (
     DEFAULT_DATABASE_URL,
     DatabaseUnavailable,
     SettingsError,
@@ -17,6 +16,7 @@ from backoffice.settings import (
     persistence_env,
     postgres_connect_kwargs,
 )
+from backoffice.container import build_system
 
 
 def test_a_sqlite_url_names_the_database_file() -> None:

@@ -32,8 +32,8 @@ from domain.access.tokens import ROLES
 from domain.kernel.errors import DomainError
 from domain.kernel.money import format_amount
 from domain.ledger.commands import Context
-from domain.settlements.settlement import Obligation, SettlementInstruction, net
 from domain.settlements.service import Settlements
+from domain.settlements.settlement import Obligation, SettlementInstruction, net
 from tests.api_support import ApiHarness, issue_token, new_key
 from tests.ledger_support import entry, head, line, logged_events, transfer
 
@@ -629,7 +629,7 @@ SETTLEMENT_PERMISSIONS = {
 @contextmanager
 def settlement_api(database_url: str) -> Iterator[ApiHarness]:
     """The API (the settlements router and permissions are the app's own)."""
-    from backoffice.signing import generate
+    from adapters.signing import generate
 
     settings_ = ApiSettings(database_url=database_url, signer=generate())
     built = build_system(database_url)

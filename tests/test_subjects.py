@@ -18,8 +18,9 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from adapters.chain_store import verify_chain
+from adapters.subject_keys import SubjectKeyStore
 from backoffice.container import System
-from backoffice.subject_keys import SubjectKeyStore
 from domain.kernel.errors import (
     InvalidInput,
     LegalHoldNotActive,
@@ -30,11 +31,10 @@ from domain.kernel.errors import (
 )
 from domain.ledger.commands import Context
 from domain.subjects.sealing import SealBroken, open_envelope
-from domain.subjects.subject import ERASED, DataSubject
 from domain.subjects.service import SubjectRegistry
+from domain.subjects.subject import ERASED, DataSubject
 from projections.audit import AuditTrail
 from projections.subjects import SubjectsProjection
-from replay.chain_db import verify_chain
 from tests.api_support import ApiHarness, new_key, running_api
 from tests.ledger_support import entry, fund_bank, open_chart, spend_from_bank, transfer
 
@@ -82,7 +82,7 @@ def event_table_bytes(system: System) -> bytes:
     else:
         import psycopg
 
-        from backoffice.settings import postgres_connect_kwargs
+        from adapters.database import postgres_connect_kwargs
 
         with psycopg.connect(**postgres_connect_kwargs(database)) as connection:  # type: ignore[arg-type]
             rows = connection.execute(

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from replay.chain import GENESIS_LINK, event_bytes, frame, next_link
-from replay.checkpoint_note import Checkpoint, key_id_of
-from replay.merkle import MerkleTree, leaf_hash, verify_inclusion
+from .chain import GENESIS_LINK, event_bytes, frame, next_link
+from .checkpoint_note import Checkpoint, key_id_of
+from .merkle import MerkleTree, leaf_hash, verify_inclusion
 
 EVENT_MISSING = None
 
@@ -363,7 +363,7 @@ def check_inclusion(
     """Check a proof document (``InclusionProof.as_dict``): the checkpoint is signed by one of
     ``public_keys``, the leaf (recomputed from ``event`` when given) is at ``position`` of
     the tree the checkpoint's root commits to. Returns (ok, why)."""
-    from replay.checkpoint_note import parse
+    from .checkpoint_note import parse
 
     try:
         checkpoint = parse(str(proof["checkpoint"]))

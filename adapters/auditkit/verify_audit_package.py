@@ -1,8 +1,10 @@
 """Offline verifier of a backoffice audit package (standard library + ``cryptography``).
 
-``backoffice audit-export`` copies this file to the root of the package, next
-to a ``replay/`` folder holding chain.py, merkle.py, checkpoint_note.py and
-audit_verify.py, and the auditor runs::
+``backoffice audit-export`` copies this file into an ``auditkit/`` folder of
+the package with chain.py, merkle.py, checkpoint_note.py, audit_verify.py and
+audit_balance.py (they import each other relatively, so the folder stands
+alone), writes a three-line ``verify_audit_package.py`` launcher at the root,
+and the auditor runs::
 
     python3 -m venv v && v/bin/pip install cryptography
     v/bin/python verify_audit_package.py DIR [--json]
@@ -33,17 +35,13 @@ import base64
 import binascii
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-if not __package__:  # run as a script: import the replay/ folder next to this file
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from replay.audit_balance import (
+from .audit_balance import (
     COUNTERS,
     TOPIC_PENDING,
     BalanceFold,
@@ -51,15 +49,15 @@ from replay.audit_balance import (
     parse_postings,
     trial_balance_digest,
 )
-from replay.audit_verify import (
+from .audit_verify import (
     ChainVerifier,
     VerifyReport,
     public_key_from_text,
     signature_valid,
 )
-from replay.chain import GENESIS_LINK, canonical_id, event_bytes, next_link
-from replay.checkpoint_note import Checkpoint, key_id_of, parse_many
-from replay.merkle import hash_from_hex, leaf_hash
+from .chain import GENESIS_LINK, canonical_id, event_bytes, next_link
+from .checkpoint_note import Checkpoint, key_id_of, parse_many
+from .merkle import hash_from_hex, leaf_hash
 
 PACKAGE_FORMAT = "backoffice audit package v1"
 EXIT_OK, EXIT_FAILED, EXIT_MALFORMED = 0, 1, 2

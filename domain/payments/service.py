@@ -54,6 +54,7 @@ from domain.ledger.steps import (
     save_retrying,
     usable_account,
 )
+from domain.payments.identifiers import check_account_identifier
 from domain.payments.payment import (
     AWAITING_APPROVAL,
     BANK_REFERENCE_LENGTH_MAX,
@@ -67,7 +68,6 @@ from domain.payments.payment import (
     content_fingerprint,
     reservation_key,
 )
-from domain.payments.identifiers import check_account_identifier
 from domain.payments.policy import PaymentPolicy
 from domain.sanctions.follow import save_if_changed
 from domain.sanctions.port import CLEARED, REJECTED, ScreeningPort, screen_party

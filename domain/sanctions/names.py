@@ -17,8 +17,8 @@ from domain.kernel.errors import UnknownSubject
 from domain.sanctions.matching import Assessment, normalise
 from domain.sanctions.screening import NAME_DIGEST_FIELD, SEALED_NAME_FIELD, ScreeningCase
 from domain.subjects.sealing import blind, open_envelope, seal
-from domain.subjects.subject import ERASED
 from domain.subjects.service import SubjectRegistry
+from domain.subjects.subject import ERASED
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ from domain.ledger.accounts import check_account_code
 from domain.ledger.batch import LedgerBatch
 from domain.ledger.commands import Context, PostJournalEntry
 from domain.ledger.journal import entry_id_for_key
+from domain.settlements.reads import SettlementReads
 from domain.settlements.settlement import (
     AWAITING,
     CONFIRMED,
@@ -69,7 +70,6 @@ from domain.settlements.settlement import (
     settlement_entry_key,
     settlement_postings,
 )
-from domain.settlements.reads import SettlementReads
 
 
 class Settlements(SettlementReads):

@@ -29,6 +29,7 @@ from domain.kernel.errors import (
 )
 from domain.ledger.commands import Context
 from domain.subjects.sealing import blind, open_envelope, seal
+from domain.subjects.service import SubjectRegistry
 from domain.subjects.subject import (
     DataSubject,
     check_kind,
@@ -36,7 +37,6 @@ from domain.subjects.subject import (
     check_reference,
     subject_id_for,
 )
-from domain.subjects.service import SubjectRegistry
 
 
 @dataclass

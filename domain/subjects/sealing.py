@@ -8,7 +8,7 @@ takes in the log::
 The associated data binds the subject id and the field name, so a
 ciphertext moved to another field or another subject does not open (GCM's
 tag check fails) instead of showing the wrong person's data. The key lives
-outside the log (``backoffice.subject_keys``); destroying it leaves the
+outside the log (``adapters.subject_keys``); destroying it leaves the
 envelopes in the log unreadable forever, which is the erasure.
 """
 

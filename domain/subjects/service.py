@@ -3,7 +3,7 @@
 ``SubjectRegistry`` works on the one ``BackOffice`` application (so its
 events join the same log and the same commits, including an API request's
 idempotency record riding along) and on a key store kept outside the log
-(``backoffice.subject_keys``). The order of the two matters:
+(``adapters.subject_keys``). The order of the two matters:
 
 - registering creates (and commits) the key first, then saves the event: a
   failed save leaves a harmless orphan key that a retry reuses;

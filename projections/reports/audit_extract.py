@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from adapters.log_reader import LogEvent
 from domain.access.tokens import AccessRecord
 from projections.audit import recorded_at_text
 from projections.reports.framework import (
@@ -42,7 +43,6 @@ from projections.reports.parameters import (
     check_period_or_range,
     date_range,
 )
-from replay.log_reader import LogEvent
 
 EVERY_EVENT = ReportScope(None, "every event recorded in the period")
 ACCESS_TOPIC_SUFFIX = f"{AccessRecord.__qualname__}.{AccessRecord.AccessRecorded.__name__}"

@@ -47,9 +47,9 @@ from typing import Any, NamedTuple, Protocol
 
 import orjson
 
-from backoffice.settings import Database
+from adapters.database import Database
+from adapters.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader
 from projections.reports.scoped_log import ScopedLogReader
-from replay.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader
 
 DIGEST_VERSION = "report-v1"
 DIGEST_TAG = b"backoffice-report-v1\n"

@@ -19,6 +19,7 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
+from adapters.log_reader import LogEvent
 from domain.kernel.money import ISO_CURRENCY_SCALES
 from domain.ledger.accounts import Account
 from domain.ledger.assets import AssetDefinition
@@ -26,7 +27,6 @@ from domain.ledger.journal import JournalEntry
 from domain.ledger.periods import Period
 from projections.reports.framework import LogSource, ReportScope
 from projections.reports.parameters import DateRange
-from replay.log_reader import LogEvent
 
 ENTRY_POSTED = get_topic(JournalEntry.JournalEntryPosted)
 PENDING_RECORDED = get_topic(JournalEntry.PendingEntryRecorded)

@@ -30,7 +30,7 @@ from typing import Any, cast
 
 import orjson
 
-from backoffice.settings import Database
+from adapters.database import Database
 from projections.reports.framework import DatabaseLogSource, LogSource
 from projections.reports.ledger_fold import (
     LEDGER_SCOPE,

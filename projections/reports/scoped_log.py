@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backoffice.settings import Database
-from replay.log_reader import (
+from adapters.database import Database
+from adapters.log_reader import (
     _SQLITE_ID,
     POSTGRES_EVENTS_TABLE,
     SQLITE_EVENTS_TABLE,

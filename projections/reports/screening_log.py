@@ -28,7 +28,8 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from backoffice.subject_keys import SubjectKeyStore
+from adapters.log_reader import LogEvent
+from adapters.subject_keys import SubjectKeyStore
 from domain.sanctions.matching import RESULTS
 from domain.sanctions.screening import SEALED_NAME_FIELD, SanctionsList, ScreeningCase
 from domain.subjects.sealing import open_envelope
@@ -49,7 +50,6 @@ from projections.reports.parameters import (
     check_period_or_range,
     date_range,
 )
-from replay.log_reader import LogEvent
 
 LIST_LOADED = get_topic(SanctionsList.SanctionsListLoaded)
 PERFORMED = get_topic(ScreeningCase.ScreeningPerformed)

@@ -46,6 +46,7 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
+from adapters.log_reader import LogEvent
 from domain.access.tokens import AccessRecord, ApiToken
 from domain.payments.payment import Payment
 from domain.settlements.settlement import SettlementInstruction
@@ -58,7 +59,6 @@ from projections.reports.parameters import (
     check_period_or_range,
     date_range,
 )
-from replay.log_reader import LogEvent
 
 PAYMENT_REQUESTED = get_topic(Payment.PaymentRequested)
 PAYMENT_AMENDED = get_topic(Payment.PaymentAmended)

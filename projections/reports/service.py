@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from backoffice.settings import Database
+from adapters.database import Database
+from adapters.log_reader import LogEvent
 from domain.application import BackOffice
 from domain.kernel.errors import InvalidInput, UnknownReportRow
 from domain.ledger.commands import Context
@@ -30,7 +31,6 @@ from projections.reports.framework import (
 )
 from projections.reports.output import PreparedReport, ReportOutput
 from projections.reports.parameters import check_parameters
-from replay.log_reader import LogEvent
 
 EXPLAIN_LIMIT_DEFAULT = 100
 EXPLAIN_LIMIT_MAX = 1000
