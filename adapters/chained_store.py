@@ -6,7 +6,7 @@ library's ``APPLICATION_RECORDER_TOPIC``):
 
 - After the events of a commit are inserted, and inside the same
   transaction, one chain row per event is written: gap-free chain position,
-  the event's notification id, its leaf hash and the link (replay/chain.py).
+  the event's notification id, its leaf hash and the link (adapters/auditkit/chain.py).
   Writers are serialised (one commit at a time), so the previous link read
   at that point is the last committed one.
 - On PostgreSQL writers are serialised by a transaction-scoped advisory lock

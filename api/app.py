@@ -37,18 +37,18 @@ from replay.checkpointing import LogWitness
 LOGGER = logging.getLogger("backoffice.api")
 API_VERSION = "1.0.0"
 ROUTERS = (
-    "routes_ledger",
-    "routes_access",
-    "routes_audit",
-    "routes_ops",
-    "routes_subjects",
-    "routes_settlements",
-    "routes_sanctions",
-    "routes_bank",
-    "routes_payments",
-    "routes_reports",
+    "routes.ledger",
+    "routes.access",
+    "routes.audit",
+    "routes.ops",
+    "routes.subjects",
+    "routes.settlements",
+    "routes.sanctions",
+    "routes.banking",
+    "routes.payments",
+    "routes.reporting",
 )
-"""The API's routers (modules in api/ with a ``router``), in the order of the docs."""
+"""The API's routers (modules in api/routes/, one per area, each with a ``router``), in the order of the docs."""
 
 
 def create_app(settings: ApiSettings | None = None, *, system: System | None = None) -> FastAPI:
@@ -109,7 +109,7 @@ def tune_garbage_collector() -> None:
 
 
 def start_state(settings: ApiSettings, metrics: Metrics, system: System | None) -> ApiState:
-    from projections.audit import AuditTrail
+    from projections.audit.trail import AuditTrail
 
     owned = system is None
     system = system or build_system(settings.database_url)

@@ -34,22 +34,22 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "settlements:write": ("poster",),  # obligations, instructions, confirmations
     "settlements:approve": ("approver",),  # settle, fail, reschedule, cancel an instruction
     "settlements:read": READERS,
-    # Data subjects (api/routes_subjects.py): finance systems register payees
+    # Data subjects (api/routes/subjects.py): finance systems register payees
     # (poster) but cannot read personal data back.
     "subjects:write": ("admin", "poster"),
     "subjects:read": ("admin", "compliance", "auditor"),
     "subjects:hold": ("compliance",),
     "subjects:erase": ("admin",),
-    # Sanctions (api/routes_sanctions.py): compliance screens and decides.
+    # Sanctions (api/routes/sanctions.py): compliance screens and decides.
     "sanctions:load": ("compliance", "admin"),
     "sanctions:read": ("compliance", "auditor"),
     "sanctions:screen": ("compliance",),
     "sanctions:decide": ("compliance",),
-    # Bank statements and reconciliation (api/routes_bank.py).
+    # Bank statements and reconciliation (api/routes/banking.py).
     "bank:write": ("poster", "approver"),  # import statements
     "bank:read": READERS,
     "bank:match": ("approver",),  # run matching, match and unmatch by hand
-    # Payments and receipts (api/routes_payments.py): four eyes, the admin never approves.
+    # Payments and receipts (api/routes/payments.py): four eyes, the admin never approves.
     "payments:request": ("poster",),  # request, amend, screen again
     "payments:approve": ("approver",),
     "payments:operate": ("poster", "approver"),  # submit, settle, fail, return
@@ -57,7 +57,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "payments:read": READERS,
     "receipts:write": ("poster",),  # record, post once cleared
     "receipts:read": READERS,
-    # Reports (api/routes_reports.py): every read is recorded as an access.
+    # Reports (api/routes/reporting.py): every read is recorded as an access.
     "reports:read": ("compliance", "auditor"),
     "reports:file": ("compliance",),
 }

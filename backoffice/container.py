@@ -18,7 +18,7 @@ from adapters.database import (
 )
 from adapters.version_probe import position_probe_for, version_probe_for
 from domain.application import BackOffice
-from projections.runner import ProjectionService
+from projections.ledger.runner import ProjectionService
 
 
 @dataclass

@@ -13,7 +13,7 @@ from backoffice.container import System
 
 def create_all_tables(system: System) -> list[str]:
     """Create what is missing; return the names of the table groups now present."""
-    from projections.audit import AuditTrail
+    from projections.audit.trail import AuditTrail
 
     recorder = system.app.recorder
     recorder.create_table()  # type: ignore[attr-defined]  # IF NOT EXISTS; chain, checkpoints, triggers
@@ -26,11 +26,11 @@ def create_all_tables(system: System) -> list[str]:
     finally:
         audit.close()
     created.append("audit trail (audit_*)")
-    from projections import subjects
+    from projections.subjects import projection as subjects
 
     subjects.ensure_tables(system.database)
     created.append("subjects (subj_*)")
-    from projections import screening
+    from projections.sanctions import screening_log as screening
 
     screening.ensure_tables(system.database)
     created.append("screening (scr_*)")

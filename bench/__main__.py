@@ -43,7 +43,7 @@ from bench.generate import ACCOUNTS, generate
 from bench.posting import measure_group_commit, measure_raw_inserts
 from bench.raw_read import measure_raw_read
 from domain.ledger.journal import JournalEntry
-from projections.runner import ProjectionService
+from projections.ledger.runner import ProjectionService
 from replay.rebuild import rebuild
 
 ENTRY_POSTED_TOPIC = get_topic(JournalEntry.JournalEntryPosted)

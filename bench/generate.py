@@ -9,13 +9,13 @@ rows are what ``app.save`` would produce, a hundred times faster.
 
 The raw rows bypass the recorder, so they are not in the hash chain: with
 ``--chain`` (``generate(..., chain=True)``) each chunk's chain rows (leaf
-hash and link, replay/chain.py, continuing from the last chain row) are
+hash and link, adapters/auditkit/chain.py, continuing from the last chain row) are
 computed here and written in the same transaction as the events, exactly
 as the chained recorder would have written them; the log then verifies.
 
 With ``--cash-receipts N`` (``generate(..., cash_receipts=N)``) N receipts
 are mixed in among the entries, each a ``ReceiptRecorded`` and its
-``ReceiptPosted`` (two events, the stored shape of ``domain/receipts.py``,
+``ReceiptPosted`` (two events, the stored shape of ``domain/receipts/receipt.py``,
 built through the application's mapper once and varied per row): most are
 cash (``cash: true``) in USD or IDR from a pool of payers, the rest wire
 receipts, for the large-cash and structuring reports. The entries' random

@@ -355,7 +355,7 @@ class Server:
             [
                 sys.executable,
                 "-m",
-                "backoffice.cli",
+                "backoffice.cli.main",
                 "serve",
                 "--host",
                 "127.0.0.1",

@@ -21,7 +21,7 @@ import orjson
 
 from adapters.database import parse_database_url
 from bench.generate import ACCOUNTS
-from projections.runner import ProjectionService
+from projections.ledger.runner import ProjectionService
 from replay.rebuild import rebuild
 
 

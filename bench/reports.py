@@ -41,8 +41,8 @@ import orjson
 from adapters.database import parse_database_url, prepare_database
 from bench.generate import generate
 from bench.raw_read import measure_raw_read
+from projections.ledger.runner import ProjectionService
 from projections.reports.service import ReportService
-from projections.runner import ProjectionService
 
 RESULTS = Path(__file__).parent / "results" / "reports-latest.json"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"

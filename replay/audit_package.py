@@ -53,7 +53,7 @@ from adapters.chain_store import ChainReader
 from backoffice.container import System
 from domain.kernel.errors import DomainError
 from domain.ledger.journal import JournalEntry
-from projections.balance_views import TrialBalance
+from projections.ledger.views import TrialBalance
 
 VERIFIER_MODULES = (
     "chain.py",

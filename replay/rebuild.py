@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from adapters.database import Database
 from adapters.log_reader import PAGE_SIZE_MAX, LogEvent, LogReader, gc_paused
-from projections.balances import BalanceState
-from projections.pipeline import fold_pages, overlap_pays
-from projections.runner import open_store
-from projections.schema import PREFIX_LIVE
+from projections.ledger.balances import BalanceState
+from projections.ledger.runner import open_store
+from projections.ledger.schema import PREFIX_LIVE
+from projections.tracking.pipeline import fold_pages, overlap_pays
 
 PROJECTIONS = ("balances",)
 PREFIX_REBUILD = "bal_rebuild_"

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from adapters.database import Database
-from projections.balance_checks import invariant_findings
-from projections.balances import Finding
-from projections.runner import ProjectionService, open_store
-from projections.schema import PREFIX_SHADOW
+from projections.ledger.balances import Finding
+from projections.ledger.checks import invariant_findings
+from projections.ledger.runner import ProjectionService, open_store
+from projections.ledger.schema import PREFIX_SHADOW
 from replay.rebuild import Progress, check_projection, fold_into
 
 

@@ -13,7 +13,7 @@ import sys
 import time
 
 from adapters.database import parse_database_url
-from projections.runner import ProjectionService
+from projections.ledger.runner import ProjectionService
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from backoffice.container import build_system
-from projections.audit import AuditTrail
+from projections.audit.trail import AuditTrail
 from tests.api_support import ApiHarness, entry_body, open_usd_chart, running_api
 
 

@@ -29,7 +29,7 @@ from adapters.auditkit.checkpoint_note import Checkpoint, parse_many
 from adapters.auditkit.verify_audit_package import main as verify_in_process
 from adapters.chain_store import ChainReader
 from adapters.signing import Signer, generate
-from backoffice.cli import app as cli
+from backoffice.cli.main import app as cli
 from backoffice.container import System, build_system
 from domain.ledger.commands import Context
 from replay.audit_package import write_manifest

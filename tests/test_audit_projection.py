@@ -14,14 +14,14 @@ from uuid import UUID
 import orjson
 import pytest
 
-import projections.audit as audit_module
+import projections.audit.trail as audit_module
 from adapters.database import parse_database_url
 from adapters.log_reader import LogEvent
 from domain.application import BackOffice
 from domain.kernel.errors import InvalidInput, UnknownEntity
 from domain.ledger.commands import Context
-from projections.audit import AuditTrail, audit_row, encode_cursor, entity_timeline
-from projections.audit_store import COLUMNS
+from projections.audit.store import COLUMNS
+from projections.audit.trail import AuditTrail, audit_row, encode_cursor, entity_timeline
 from tests.ledger_support import (
     CLERK,
     CONTROLLER,

@@ -12,10 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.subject_keys import SubjectKeyStore
-from backoffice import demo_data as data
 from backoffice.container import System, build_system
-from backoffice.demo import DemoCompany, DemoReport
-from backoffice.demo_summary import BusinessSummary
+from backoffice.demo import data
+from backoffice.demo.ledger_year import DemoCompany, DemoReport
+from backoffice.demo.summary import BusinessSummary
 from replay.verify import verify
 from tests.conftest import PG_ENV, _schema_url, drop_schema, postgres_base_url
 
@@ -150,7 +150,7 @@ def test_a_second_run_writes_nothing_and_reports_the_same(year: Any) -> None:
 
 
 def test_the_cli_prints_a_line_per_area_and_ends_verified(sqlite_url: str) -> None:
-    from backoffice.cli import app as cli
+    from backoffice.cli.main import app as cli
 
     result = CliRunner().invoke(cli, ["demo", "--database", sqlite_url], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output

@@ -218,7 +218,7 @@ def test_the_api_settings_of_the_compose_file_are_accepted_with_a_secret() -> No
 def test_every_command_the_compose_file_runs_exists_in_the_cli() -> None:
     from typer.testing import CliRunner
 
-    from backoffice.cli import app
+    from backoffice.cli.main import app
 
     for name, service in _compose()["services"].items():
         if name == "postgres":
@@ -442,10 +442,10 @@ def test_migrate_as_owner_then_the_app_role_posts_projects_and_cannot_change_the
     import psycopg
     from typer.testing import CliRunner
 
-    from backoffice.cli import app as cli
+    from backoffice.cli.main import app as cli
     from backoffice.container import build_system
     from domain.ledger.commands import Context, PostingOutcome, PostJournalEntry
-    from projections.audit import AuditTrail
+    from projections.audit.trail import AuditTrail
 
     dbname, app_role, password, owner_role = initdb_database
     server = parse_database_url(postgres_base_url() or "")

@@ -686,7 +686,7 @@ def test_a_proof_that_is_not_exactly_canonical_json_is_refused(value: object, me
 
 
 def test_the_module_imports_only_the_standard_library() -> None:
-    # The offline audit package copies replay/merkle.py on its own.
+    # The offline audit package copies adapters/auditkit/merkle.py on its own.
     tree = ast.parse(Path(merkle.__file__).read_text(encoding="utf-8"))
     imported: set[str] = set()
     for node in ast.walk(tree):

@@ -810,7 +810,7 @@ def test_the_cli_lists_and_shows_payments(books: tuple[System, Payments, FakeScr
     import typer
     from typer.testing import CliRunner
 
-    from backoffice import cli_payments
+    from backoffice.cli import payments as cli_payments
 
     system, payments, _port = books
     payment_id = requested(payments, "12.34")
@@ -836,7 +836,7 @@ def test_the_screening_case_keeps_the_payee_name_sealed_never_in_the_clear(
     system: System,
 ) -> None:
     from domain.sanctions.screening import SEALED_NAME_FIELD
-    from projections.screening import ScreeningLog
+    from projections.sanctions.screening_log import ScreeningLog
     from tests.screening_support import LISTED_PAYEE, clear_forms, raw_log, real_desks
 
     desks = real_desks(system)
@@ -879,7 +879,7 @@ def test_after_the_payees_erasure_the_screening_log_and_report_read_erased(
     from domain.ledger.commands import Context
     from domain.subjects.subject import ERASED
     from projections.reports.service import ReportService
-    from projections.screening import ScreeningLog
+    from projections.sanctions.screening_log import ScreeningLog
     from tests.screening_support import LISTED_PAYEE, real_desks
 
     desks = real_desks(system)

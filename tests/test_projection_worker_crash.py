@@ -19,7 +19,7 @@ from pathlib import Path
 
 from backoffice.container import build_system
 from domain.ledger.commands import PostJournalEntry
-from projections.runner import ProjectionService
+from projections.ledger.runner import ProjectionService
 from replay.verify import verify
 from tests.ledger_support import CLERK, entry, transfer
 

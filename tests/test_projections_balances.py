@@ -14,7 +14,7 @@ import pytest
 
 from backoffice.container import System, build_system
 from domain.kernel.errors import AccountNotEmpty, InvalidInput, UnknownAccount
-from projections.balance_views import AccountBalance
+from projections.ledger.views import AccountBalance
 from tests.ledger_support import CLERK, entry, transfer
 
 CHART = [

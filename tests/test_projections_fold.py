@@ -18,8 +18,8 @@ from domain.ledger.accounts import Account
 from domain.ledger.assets import AssetDefinition
 from domain.ledger.journal import JournalEntry
 from domain.ledger.periods import Period
-from projections.balance_checks import invariant_findings
-from projections.balances import BalanceState, Changes, apply, apply_all
+from projections.ledger.balances import BalanceState, Changes, apply, apply_all
+from projections.ledger.checks import invariant_findings
 
 ENTRY_POSTED = get_topic(JournalEntry.JournalEntryPosted)
 
@@ -310,7 +310,7 @@ def test_two_posting_entries_fold_alike_on_the_short_path_and_the_general_one(
 ) -> None:
     """Counters, rows and findings (unbalanced, closed period, overdraft, unknown
     or closed account) do not depend on which path an entry took."""
-    import projections.balances as balances
+    import projections.ledger.balances as balances
 
     log = chart()
     log.add(get_topic(Account.AccountClosed), "account-Expenses:Rent", {})

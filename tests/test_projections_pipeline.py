@@ -10,8 +10,8 @@ from eventsourcing.utils import get_topic
 
 from adapters.log_reader import LogEvent
 from domain.ledger.journal import JournalEntry
-from projections.balances import BalanceState, Changes
-from projections.pipeline import fold_pages
+from projections.ledger.balances import BalanceState, Changes
+from projections.tracking.pipeline import fold_pages
 
 TOPIC = get_topic(JournalEntry.JournalEntryPosted)
 

@@ -10,9 +10,9 @@ import pytest
 
 from backoffice.container import System, build_system
 from domain.ledger.commands import PostJournalEntry
-from projections.balances import Changes
-from projections.runner import ProjectionService
-from projections.store import ProjectionMoved
+from projections.ledger.balances import Changes
+from projections.ledger.runner import ProjectionService
+from projections.ledger.store import ProjectionMoved
 from replay.verify import verify
 from tests.ledger_support import CLERK, entry, head, transfer
 

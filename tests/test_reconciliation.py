@@ -420,8 +420,8 @@ def test_the_cli_imports_reconciles_and_refuses_with_exit_2(
     import typer
     from typer.testing import CliRunner
 
-    import backoffice.cli  # noqa: F401  (first: it imports cli_bank at its end)
-    from backoffice import cli_bank
+    import backoffice.cli.main  # noqa: F401  (first: it imports cli_bank at its end)
+    from backoffice.cli import banking as cli_bank
     from backoffice.container import build_system
 
     system = build_system(database_url)

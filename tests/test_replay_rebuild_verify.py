@@ -13,8 +13,8 @@ from eventsourcing.utils import get_topic
 
 from backoffice.container import System, build_system
 from domain.ledger.journal import JournalEntry, entry_id_for_key
-from projections.runner import open_store
-from projections.schema import PREFIX_SHADOW
+from projections.ledger.runner import open_store
+from projections.ledger.schema import PREFIX_SHADOW
 from replay.rebuild import UnknownProjection, rebuild
 from replay.verify import verify
 from tests.ledger_support import CLERK, entry, head, transfer
@@ -201,7 +201,7 @@ def test_the_verify_report_reads_as_one_line_per_table(system: System) -> None:
 def test_a_rebuild_that_fails_midway_leaves_the_live_projection_and_the_next_rebuild_works(
     system: System, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import projections.pipeline as pipeline
+    import projections.tracking.pipeline as pipeline
 
     busy_ledger(system)
     system.projections.catch_up()

@@ -551,7 +551,7 @@ def test_the_api_files_reproduces_and_explains(reports_api: Any) -> None:
 
 @pytest.fixture
 def cli() -> typer.Typer:
-    from backoffice import cli_reports
+    from backoffice.cli import reporting as cli_reports
 
     app = typer.Typer()
     cli_reports.register(app)

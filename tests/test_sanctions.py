@@ -32,7 +32,7 @@ from domain.kernel.errors import (
 from domain.ledger.commands import Context
 from domain.sanctions.matching import FILE_BYTES_MAX, SanctionsIndex, normalise, parse_list
 from domain.sanctions.service import PendingItem, SanctionsScreening
-from projections.screening import ScreeningLog
+from projections.sanctions.screening_log import ScreeningLog
 from tests.api_support import ApiHarness, new_key, running_api
 
 LOADER = Context(actor="list-loader@example.test", correlation_id="corr-load")
@@ -535,8 +535,8 @@ def test_screening_log_tables_of_the_layout_before_subjects_are_folded_again(
 
 
 def test_the_cli_loads_screens_lists_and_decides(database_url: str, tmp_path: Any) -> None:
-    import backoffice.cli  # noqa: F401  (first: it imports cli_sanctions at its end)
-    from backoffice import cli_sanctions
+    import backoffice.cli.main  # noqa: F401  (first: it imports cli_sanctions at its end)
+    from backoffice.cli import sanctions as cli_sanctions
 
     cli = typer.Typer()
     cli_sanctions.register(cli)
@@ -592,8 +592,8 @@ def test_the_cli_loads_screens_lists_and_decides(database_url: str, tmp_path: An
 def test_loading_a_list_from_the_cli_holds_a_pending_payment_the_new_list_names(
     database_url: str, system: System, tmp_path: Any
 ) -> None:
-    import backoffice.cli  # noqa: F401  (first: it imports cli_sanctions at its end)
-    from backoffice import cli_sanctions
+    import backoffice.cli.main  # noqa: F401  (first: it imports cli_sanctions at its end)
+    from backoffice.cli import sanctions as cli_sanctions
     from tests.screening_support import NEWLY_LISTED, real_desks
 
     desks = real_desks(system)

@@ -835,7 +835,7 @@ def test_api_roles_each_route_admits_only_its_roles(api: ApiHarness) -> None:
 
 
 def test_cli_lists_and_shows_settlements(desk: Settlements, system: System) -> None:
-    from backoffice import cli_settlements
+    from backoffice.cli import settlements as cli_settlements
 
     obligation_id = book(desk, "receivable", "12.34")
     instruction_id = instruct(desk)

@@ -33,8 +33,8 @@ from domain.ledger.commands import Context
 from domain.subjects.sealing import SealBroken, open_envelope
 from domain.subjects.service import SubjectRegistry
 from domain.subjects.subject import ERASED, DataSubject
-from projections.audit import AuditTrail
-from projections.subjects import SubjectsProjection
+from projections.audit.trail import AuditTrail
+from projections.subjects.projection import SubjectsProjection
 from tests.api_support import ApiHarness, new_key, running_api
 from tests.ledger_support import entry, fund_bank, open_chart, spend_from_bank, transfer
 
@@ -407,7 +407,7 @@ def test_a_ciphertext_moved_to_another_field_or_subject_does_not_open(
 def test_cli_erase_is_refused_under_hold_with_exit_2_and_works_after_lift(
     system: System, registry: SubjectRegistry, database_url: str
 ) -> None:
-    from backoffice.cli import app as cli
+    from backoffice.cli.main import app as cli
 
     subject_id = register_ada(registry)
     runner = CliRunner()
@@ -558,7 +558,7 @@ def test_api_bad_hold_input_is_a_422_naming_the_field(api: ApiHarness) -> None:
 def test_the_projection_worker_folds_every_read_model_once(sqlite_url: str) -> None:
     from typer.testing import CliRunner
 
-    from backoffice.cli import app as cli
+    from backoffice.cli.main import app as cli
 
     result = CliRunner().invoke(cli, ["demo", "--database", sqlite_url])
     assert result.exit_code == 0, result.output

@@ -2,7 +2,7 @@
 
 Standard library only; copied into offline audit packages next to
 verify_audit_package.py. The fold is written apart from the projections on
-purpose (projections/balances.py): it reads the journal-entry events' JSON
+purpose (projections/ledger/balances.py): it reads the journal-entry events' JSON
 and nothing else, so a bug in one is not repeated in the other.
 """
 

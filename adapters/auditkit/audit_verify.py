@@ -3,7 +3,7 @@
 Standard library plus ``cryptography`` (Ed25519) only: this module is copied
 into offline audit packages together with chain.py, merkle.py and
 checkpoint_note.py. The live system feeds it rows from the database
-(replay/chain_db.py); the offline verifier feeds it rows from an export.
+(adapters/chain_store.py); the offline verifier feeds it rows from an export.
 
 ``ChainVerifier.feed`` takes the chain rows in position order, each with the
 event it names (or None when that event is missing); ``finish`` checks the

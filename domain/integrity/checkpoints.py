@@ -11,7 +11,7 @@ CHECKPOINT_TOPIC = "domain.checkpoints:LogCheckpoint.CheckpointSigned"
 
 class LogCheckpoint(Aggregate):
     """The log had ``size`` events with chain head ``head`` and Merkle root ``root``
-    at ``signed_at``, signed with Ed25519 key ``key_id`` (see replay/checkpoint_note.py)."""
+    at ``signed_at``, signed with Ed25519 key ``key_id`` (see adapters/auditkit/checkpoint_note.py)."""
 
     class CheckpointSigned(Aggregate.Created):
         log_id: str

@@ -233,7 +233,7 @@ class MatchNotAllowed(DomainError):
     code = "match_not_allowed"
 
 
-# --- settlements (domain/settlements.py) -------------------------------------
+# --- settlements (domain/settlements/settlement.py) -------------------------------------
 
 
 class UnknownObligation(DomainError):
@@ -354,7 +354,7 @@ class ScreeningNotPending(DomainError):
     http_status = 409
 
 
-# --- payments and receipts (domain/payments.py, domain/receipts.py) -------------
+# --- payments and receipts (domain/payments/payment.py, domain/receipts/receipt.py) -------------
 
 
 class InvalidAccountIdentifier(InvalidInput):

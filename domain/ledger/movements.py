@@ -6,7 +6,7 @@ topic in pages of ``MOVEMENT_PAGE_SIZE`` and filtered to the account and
 dates in Python. That is one pass over the entry events per run or report:
 fine for thousands to low millions of entries, and no second read model to
 keep in step. Past that, a tracked projection of movements keyed by
-(account, effective date), folded like ``projections/audit.py``, is the
+(account, effective date), folded like ``projections/audit/trail.py``, is the
 drop-in replacement of ``ledger_movements()``.
 """
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from adapters.log_reader import LogEvent
 from domain.access.tokens import AccessRecord
-from projections.audit import recorded_at_text
+from projections.audit.trail import recorded_at_text
 from projections.reports.framework import (
     LogSource,
     ReportRow,

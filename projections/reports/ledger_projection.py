@@ -31,6 +31,8 @@ from typing import Any, cast
 import orjson
 
 from adapters.database import Database
+from projections.ledger.runner import open_store
+from projections.ledger.store import BalanceStore
 from projections.reports.framework import DatabaseLogSource, LogSource
 from projections.reports.ledger_fold import (
     LEDGER_SCOPE,
@@ -42,8 +44,6 @@ from projections.reports.ledger_fold import (
 )
 from projections.reports.parameters import DateRange
 from projections.reports.scoped_log import aggregate_events
-from projections.runner import open_store
-from projections.store import BalanceStore
 
 POSTED = "(h.debits_posted_delta <> 0 OR h.credits_posted_delta <> 0)"
 

@@ -34,7 +34,7 @@ from domain.sanctions.matching import RESULTS
 from domain.sanctions.screening import SEALED_NAME_FIELD, SanctionsList, ScreeningCase
 from domain.subjects.sealing import open_envelope
 from domain.subjects.subject import ERASED, DataSubject
-from projections.audit import recorded_at_text
+from projections.audit.trail import recorded_at_text
 from projections.reports.framework import (
     LogSource,
     ParameterSpec,

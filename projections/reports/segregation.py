@@ -50,7 +50,7 @@ from adapters.log_reader import LogEvent
 from domain.access.tokens import AccessRecord, ApiToken
 from domain.payments.payment import Payment
 from domain.settlements.settlement import SettlementInstruction
-from projections.audit import recorded_at_text
+from projections.audit.trail import recorded_at_text
 from projections.reports.framework import LogSource, ReportRow, ReportRun, ReportScope
 from projections.reports.parameters import (
     DATE_FROM,

@@ -19,7 +19,7 @@ from domain.application import BackOffice
 from domain.kernel.errors import InvalidInput, UnknownReportRow
 from domain.ledger.commands import Context
 from domain.reporting.service import FileReport, ReportFilings
-from projections.audit import recorded_at_text
+from projections.audit.trail import recorded_at_text
 from projections.reports import get_report, report_catalog
 from projections.reports.audit_extract import aggregate_type_of
 from projections.reports.framework import (
