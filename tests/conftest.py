@@ -80,7 +80,7 @@ def app(database_url: str) -> Iterator[object]:
     Modules that need another start (no funding, another key) override it.
     """
     from backoffice.container import build_system
-    from tests.ledger_support import fund_bank, open_chart
+    from tests.ledger.support import fund_bank, open_chart
 
     system = build_system(database_url)
     open_chart(system.app)

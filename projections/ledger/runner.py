@@ -22,7 +22,7 @@ from itertools import chain
 from typing import Any
 from uuid import UUID
 
-from adapters.database import Database
+from adapters.database import Database, schema_setup_lock
 from adapters.log_reader import PAGE_SIZE_DEFAULT, LogReader, gc_paused
 from domain.kernel import limits
 from domain.kernel.errors import InvalidInput, UnknownAccount
@@ -123,7 +123,11 @@ class ProjectionService:
     def _ensure_tables(self) -> None:
         if not self._tables_ready:
             if not self.store.tables_exist():
-                self.store.create_tables()
+                # Two processes starting together must not race the DDL
+                # (PostgreSQL: "duplicate key value violates ... pg_type").
+                with schema_setup_lock(self.database):
+                    if not self.store.tables_exist():
+                        self.store.create_tables()
             self._tables_ready = True
 
     def run_forever(
