@@ -26,6 +26,7 @@ from starlette.responses import Response
 from adapters.database import DatabaseUnavailable
 from adapters.group_commit import GroupCommitter
 from api.auth import TokenVerifier
+from api.error_status import status_for
 from api.observability import Metrics, RequestPlumbing, configure_json_logging
 from api.problems import ApiProblem, problem_response
 from api.settings import ApiSettings
@@ -168,7 +169,7 @@ def install_error_handlers(app: FastAPI) -> None:
             [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else []
         )
         return problem_response(
-            exc.http_status,
+            status_for(exc),
             exc.code,
             exc.message,
             errors=errors,

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass
 from uuid import UUID
 
+from domain.access.errors import UnknownToken
 from domain.access.tokens import ApiToken, digests_match, parse_token, secret_digest
 from domain.application import BackOffice
-from domain.kernel.errors import UnknownToken
 
 ALL_ROLES = ("poster", "approver", "auditor", "compliance", "admin")
 READERS = ALL_ROLES  # the ledger (accounts, entries, balances) is readable by every role

@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import get_topic
 
+from domain.access.errors import TokenAlreadyRevoked, UnknownToken
 from domain.access.tokens import (
     ROLES,
     AccessRecord,
@@ -27,26 +28,7 @@ from domain.access.tokens import (
     new_token,
 )
 from domain.kernel import limits
-from domain.kernel.errors import (
-    AccountAlreadyExists,
-    AccountClosed,
-    AccountNotEmpty,
-    AssetAlreadyRegistered,
-    ConcurrencyConflict,
-    DomainError,
-    EntryAlreadyReversed,
-    EntryManagedElsewhere,
-    EntryNotPending,
-    EntryNotReversible,
-    IdempotencyConflict,
-    InvalidInput,
-    PeriodAlreadyClosed,
-    PeriodNotClosed,
-    TokenAlreadyRevoked,
-    UnknownAccount,
-    UnknownEntry,
-    UnknownToken,
-)
+from domain.kernel.errors import ConcurrencyConflict, DomainError, IdempotencyConflict, InvalidInput
 from domain.kernel.money import ASSET_SCALE_MAX, ISO_CURRENCY_SCALES, AssetCatalog, check_asset_code
 from domain.ledger.accounts import (
     ACCOUNT_FLAGS,
@@ -58,6 +40,20 @@ from domain.ledger.accounts import (
 from domain.ledger.assets import AssetDefinition, asset_id
 from domain.ledger.batch import LedgerBatch
 from domain.ledger.commands import Context, PostingOutcome, PostJournalEntry
+from domain.ledger.errors import (
+    AccountAlreadyExists,
+    AccountClosed,
+    AccountNotEmpty,
+    AssetAlreadyRegistered,
+    EntryAlreadyReversed,
+    EntryManagedElsewhere,
+    EntryNotPending,
+    EntryNotReversible,
+    PeriodAlreadyClosed,
+    PeriodNotClosed,
+    UnknownAccount,
+    UnknownEntry,
+)
 from domain.ledger.journal import (
     JournalEntry,
     entry_id_for_key,

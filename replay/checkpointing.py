@@ -24,12 +24,10 @@ from domain.ledger.commands import Context
 
 class EmptyLog(DomainError):
     code = "empty_log"
-    http_status = 409
 
 
 class NoCheckpoint(DomainError):
     code = "no_checkpoint"
-    http_status = 404
 
 
 class LogWitness:

@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
         database: DatabaseOption = None,
     ) -> None:
         """One instruction with its obligations, or one obligation."""
-        from domain.kernel.errors import UnknownObligation
+        from domain.settlements.errors import UnknownObligation
         from domain.settlements.service import Settlements
 
         parsed = _uuid(settlement_id, "id")

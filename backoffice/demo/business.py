@@ -22,15 +22,9 @@ from backoffice.demo.bank import reconcile_month
 from domain.application import BackOffice
 from domain.banking.matching import ReconciliationReport
 from domain.banking.service import BankReconciler
-from domain.kernel.errors import (
-    SubjectAlreadyErased,
-    SubjectAlreadyRegistered,
-    UnknownInstruction,
-    UnknownPayment,
-    UnknownReceipt,
-)
 from domain.kernel.money import format_amount
 from domain.ledger.commands import Context, PostJournalEntry
+from domain.payments.errors import UnknownPayment
 from domain.payments.payment import (
     AWAITING_APPROVAL,
     FUNDS_RESERVED,
@@ -42,13 +36,16 @@ from domain.payments.payment import (
 )
 from domain.payments.policy import PaymentPolicy
 from domain.payments.service import Payments
+from domain.receipts.errors import UnknownReceipt
 from domain.receipts.receipt import HELD as RECEIPT_HELD
 from domain.receipts.receipt import RECORDED
 from domain.receipts.service import Receipts
 from domain.sanctions.port_adapter import SanctionsScreeningPort
 from domain.sanctions.service import SanctionsScreening
+from domain.settlements.errors import UnknownInstruction
 from domain.settlements.service import Settlements
 from domain.settlements.settlement import AWAITING, CONFIRMED, MISMATCHED, obligation_id_for
+from domain.subjects.errors import SubjectAlreadyErased, SubjectAlreadyRegistered
 from domain.subjects.service import SubjectKeys, SubjectRegistry
 from domain.subjects.subject import subject_id_for
 

@@ -32,8 +32,9 @@ from backoffice.demo.business import DemoBusiness
 from backoffice.demo.data import CHART
 from backoffice.demo.summary import BusinessSummary, summarise
 from domain.application import BackOffice
-from domain.kernel.errors import AccountAlreadyExists, DomainError
+from domain.kernel.errors import DomainError
 from domain.ledger.commands import Context, PostJournalEntry
+from domain.ledger.errors import AccountAlreadyExists
 from domain.subjects.service import SubjectKeys
 
 EUR_USD_RATE_MIN, EUR_USD_RATE_MAX = 105, 112  # USD cents per EUR cent, x100

@@ -32,6 +32,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeTree
 
+from domain.banking.errors import InvalidStatement
 from domain.banking.statements import (
     BOOKED,
     Balance,
@@ -44,7 +45,6 @@ from domain.banking.statements import (
     check_date,
     check_text,
 )
-from domain.kernel.errors import InvalidStatement
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.05[34]\.001\.[0-9]{2}\Z")
 _DATE_TIME = re.compile(

@@ -23,8 +23,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import orjson
 from eventsourcing.domain import Aggregate
 
+from domain.banking.errors import UnknownStatementLine
 from domain.banking.statements import ParsedStatement, StatementLine, line_from_record
-from domain.kernel.errors import UnknownStatementLine
 from domain.kernel.topics import pin_topics
 
 _STATEMENT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:backoffice:bank-statement")

@@ -20,6 +20,15 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.application import CONFLICT_RETRIES_MAX, BackOffice
+from domain.banking.errors import (
+    EntryAlreadyMatched,
+    InvalidStatement,
+    LineAlreadyMatched,
+    LineNotMatched,
+    MatchNotAllowed,
+    StatementAlreadyImported,
+    UnknownStatement,
+)
 from domain.banking.matching import (
     WINDOW_DAYS_DEFAULT,
     WINDOW_DAYS_MAX,
@@ -43,23 +52,11 @@ from domain.banking.records import (
 )
 from domain.banking.statements import ParsedStatement, StatementLine, parse_statements
 from domain.kernel import limits
-from domain.kernel.errors import (
-    AccountClosed,
-    AssetNotAllowed,
-    ConcurrencyConflict,
-    EntryAlreadyMatched,
-    InvalidInput,
-    InvalidStatement,
-    LineAlreadyMatched,
-    LineNotMatched,
-    MatchNotAllowed,
-    StatementAlreadyImported,
-    UnknownAccount,
-    UnknownStatement,
-)
+from domain.kernel.errors import ConcurrencyConflict, InvalidInput
 from domain.kernel.money import ISO_CURRENCY_SCALES, format_amount
 from domain.ledger.accounts import DEBIT_NORMAL_TYPES, Account, account_id, check_account_code
 from domain.ledger.commands import Context
+from domain.ledger.errors import AccountClosed, AssetNotAllowed, UnknownAccount
 from domain.ledger.movements import ledger_movements
 
 

@@ -43,6 +43,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from domain.banking.errors import InvalidStatement
 from domain.banking.statements import (
     BOOKED,
     Balance,
@@ -55,7 +56,6 @@ from domain.banking.statements import (
     check_date,
     check_text,
 )
-from domain.kernel.errors import InvalidStatement
 from domain.kernel.money import format_amount
 
 CSV_COLUMNS = (

@@ -23,8 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from domain.banking.errors import InvalidStatement
 from domain.kernel import limits
-from domain.kernel.errors import DomainError, InvalidStatement
+from domain.kernel.errors import DomainError
 from domain.kernel.money import ISO_CURRENCY_SCALES, format_amount, parse_amount
 
 FORMATS = ("camt053", "csv")

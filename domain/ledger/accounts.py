@@ -17,8 +17,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.kernel import limits
-from domain.kernel.errors import InsufficientFunds, InvalidInput
+from domain.kernel.errors import InvalidInput
 from domain.kernel.topics import pin_topics
+from domain.ledger.errors import InsufficientFunds
 
 ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
 DEBIT_NORMAL_TYPES = frozenset({"asset", "expense"})

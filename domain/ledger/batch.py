@@ -16,18 +16,11 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.kernel import limits
-from domain.kernel.errors import (
-    AccountClosed,
-    AssetNotAllowed,
-    DomainError,
-    IdempotencyConflict,
-    InvalidInput,
-    PeriodClosed,
-    UnknownAccount,
-)
+from domain.kernel.errors import DomainError, IdempotencyConflict, InvalidInput
 from domain.kernel.money import AssetCatalog
 from domain.ledger.accounts import Account, Funds, account_id
 from domain.ledger.commands import Context, PostingOutcome, PostJournalEntry
+from domain.ledger.errors import AccountClosed, AssetNotAllowed, PeriodClosed, UnknownAccount
 from domain.ledger.journal import (
     JournalEntry,
     Posting,

@@ -16,10 +16,11 @@ import orjson
 from eventsourcing.domain import Aggregate
 
 from domain.kernel import limits
-from domain.kernel.errors import InvalidInput, UnbalancedEntry
+from domain.kernel.errors import InvalidInput
 from domain.kernel.money import AssetCatalog, check_asset_code, parse_amount
 from domain.kernel.topics import pin_topics
 from domain.ledger.accounts import Funds, check_account_code
+from domain.ledger.errors import UnbalancedEntry
 
 DIRECTIONS = ("debit", "credit")
 _ENTRY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:backoffice:journal-entry")

@@ -18,16 +18,11 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from domain.application import CONFLICT_RETRIES_MAX, BackOffice
-from domain.kernel.errors import (
-    AccountClosed,
-    AssetNotAllowed,
-    ConcurrencyConflict,
-    EntryNotPending,
-    InsufficientFunds,
-)
+from domain.kernel.errors import ConcurrencyConflict
 from domain.ledger.accounts import Account, check_account_code
 from domain.ledger.batch import LedgerBatch
 from domain.ledger.commands import Context
+from domain.ledger.errors import AccountClosed, AssetNotAllowed, EntryNotPending, InsufficientFunds
 from domain.ledger.journal import JournalEntry
 
 LOG_PAGE_SIZE = 1000

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from domain.kernel.errors import InvalidAccountIdentifier
+from domain.payments.errors import InvalidAccountIdentifier
 
 # Total IBAN length per country (SWIFT IBAN registry): every SEPA country and
 # the common others.

@@ -31,20 +31,11 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.application import BackOffice
 from domain.kernel import limits
-from domain.kernel.errors import (
-    DuplicateApproval,
-    EntryAlreadyReversed,
-    InvalidInput,
-    InvalidPaymentTransition,
-    PaymentAlreadyRequested,
-    PaymentContentChanged,
-    PaymentHeldForCompliance,
-    SelfApprovalRefused,
-    UnknownPayment,
-)
+from domain.kernel.errors import InvalidInput
 from domain.kernel.money import check_asset_code, format_amount, parse_amount
 from domain.ledger.batch import LedgerBatch
 from domain.ledger.commands import Context, PostJournalEntry
+from domain.ledger.errors import EntryAlreadyReversed
 from domain.ledger.journal import JournalEntry, entry_id_for_key
 from domain.ledger.steps import (
     check_available,
@@ -53,6 +44,15 @@ from domain.ledger.steps import (
     resolve_pending,
     save_retrying,
     usable_account,
+)
+from domain.payments.errors import (
+    DuplicateApproval,
+    InvalidPaymentTransition,
+    PaymentAlreadyRequested,
+    PaymentContentChanged,
+    PaymentHeldForCompliance,
+    SelfApprovalRefused,
+    UnknownPayment,
 )
 from domain.payments.identifiers import check_account_identifier
 from domain.payments.payment import (

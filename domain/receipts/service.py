@@ -24,18 +24,18 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.application import BackOffice
 from domain.kernel import limits
-from domain.kernel.errors import (
-    InvalidInput,
-    InvalidReceiptTransition,
-    ReceiptAlreadyRecorded,
-    ReceiptHeldForCompliance,
-    UnknownReceipt,
-)
+from domain.kernel.errors import InvalidInput
 from domain.kernel.money import check_asset_code, format_amount, parse_amount
 from domain.ledger.batch import LedgerBatch
 from domain.ledger.commands import Context, PostJournalEntry
 from domain.ledger.steps import find, ids_with_topic, save_retrying, usable_account
 from domain.payments.policy import PaymentPolicy
+from domain.receipts.errors import (
+    InvalidReceiptTransition,
+    ReceiptAlreadyRecorded,
+    ReceiptHeldForCompliance,
+    UnknownReceipt,
+)
 from domain.receipts.receipt import (
     HELD,
     RECORDED,

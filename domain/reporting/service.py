@@ -14,8 +14,8 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.application import BackOffice
-from domain.kernel.errors import UnknownReportFiling
 from domain.ledger.commands import Context
+from domain.reporting.errors import UnknownReportFiling
 from domain.reporting.filing import ReportFiling, check_filing
 
 

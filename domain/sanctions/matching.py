@@ -53,7 +53,8 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from domain.kernel import limits
-from domain.kernel.errors import InvalidInput, InvalidSanctionsList
+from domain.kernel.errors import InvalidInput
+from domain.sanctions.errors import InvalidSanctionsList
 
 SDN_COLUMNS = (
     "ent_num",

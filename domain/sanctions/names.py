@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from domain.kernel.errors import UnknownSubject
 from domain.sanctions.matching import Assessment, normalise
 from domain.sanctions.screening import NAME_DIGEST_FIELD, SEALED_NAME_FIELD, ScreeningCase
+from domain.subjects.errors import UnknownSubject
 from domain.subjects.sealing import blind, open_envelope, seal
 from domain.subjects.service import SubjectRegistry
 from domain.subjects.subject import ERASED

@@ -57,18 +57,16 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.application import CONFLICT_RETRIES_MAX, BackOffice
 from domain.kernel import limits
-from domain.kernel.errors import (
-    ConcurrencyConflict,
-    InvalidInput,
+from domain.kernel.errors import ConcurrencyConflict, InvalidInput
+from domain.ledger.commands import Context
+from domain.sanctions.errors import (
     InvalidSanctionsList,
     NoSanctionsList,
     ScreeningAlreadyDecided,
     ScreeningNotPending,
-    SubjectAlreadyErased,
     UnknownSanctionsList,
     UnknownScreeningCase,
 )
-from domain.ledger.commands import Context
 from domain.sanctions.matching import (
     NORMALISATION,
     SCORER,
@@ -94,6 +92,7 @@ from domain.sanctions.screening import (
     screened_item_id,
     screening_case_id,
 )
+from domain.subjects.errors import SubjectAlreadyErased
 from domain.subjects.parties import existing_party
 from domain.subjects.service import SubjectRegistry
 

@@ -10,8 +10,8 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
 from domain.application import BackOffice
-from domain.kernel.errors import UnknownInstruction, UnknownObligation
 from domain.kernel.money import format_amount
+from domain.settlements.errors import UnknownInstruction, UnknownObligation
 from domain.settlements.settlement import Obligation, SettlementInstruction
 
 LOG_PAGE_SIZE = 1000

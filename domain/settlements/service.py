@@ -27,16 +27,19 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.application import CONFLICT_RETRIES_MAX
 from domain.kernel import limits
-from domain.kernel.errors import (
-    AccountClosed,
-    AssetNotAllowed,
-    ConcurrencyConflict,
+from domain.kernel.errors import ConcurrencyConflict, InvalidInput
+from domain.kernel.money import check_asset_code, format_amount, parse_amount
+from domain.ledger.accounts import check_account_code
+from domain.ledger.batch import LedgerBatch
+from domain.ledger.commands import Context, PostJournalEntry
+from domain.ledger.errors import AccountClosed, AssetNotAllowed
+from domain.ledger.journal import entry_id_for_key
+from domain.settlements.errors import (
     ConfirmationRequired,
     InstructionAlreadyConfirmed,
     InstructionClosed,
     InstructionFailedState,
     InstructionNotFailed,
-    InvalidInput,
     MixedAssets,
     NothingToSettle,
     ObligationAlreadyRecorded,
@@ -45,11 +48,6 @@ from domain.kernel.errors import (
     TooManyObligations,
     UnknownObligation,
 )
-from domain.kernel.money import check_asset_code, format_amount, parse_amount
-from domain.ledger.accounts import check_account_code
-from domain.ledger.batch import LedgerBatch
-from domain.ledger.commands import Context, PostJournalEntry
-from domain.ledger.journal import entry_id_for_key
 from domain.settlements.reads import SettlementReads
 from domain.settlements.settlement import (
     AWAITING,

@@ -21,13 +21,9 @@ from uuid import UUID
 
 import orjson
 
-from domain.kernel.errors import (
-    InvalidInput,
-    SubjectAlreadyErased,
-    SubjectAlreadyRegistered,
-    UnknownSubject,
-)
+from domain.kernel.errors import InvalidInput
 from domain.ledger.commands import Context
+from domain.subjects.errors import SubjectAlreadyErased, SubjectAlreadyRegistered, UnknownSubject
 from domain.subjects.sealing import blind, open_envelope, seal
 from domain.subjects.service import SubjectRegistry
 from domain.subjects.subject import (

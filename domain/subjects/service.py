@@ -27,8 +27,9 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.application import BackOffice
 from domain.kernel import limits
-from domain.kernel.errors import (
-    ConcurrencyConflict,
+from domain.kernel.errors import ConcurrencyConflict
+from domain.ledger.commands import Context
+from domain.subjects.errors import (
     LegalHoldNotActive,
     SubjectAlreadyErased,
     SubjectAlreadyRegistered,
@@ -37,7 +38,6 @@ from domain.kernel.errors import (
     UnknownLegalHold,
     UnknownSubject,
 )
-from domain.ledger.commands import Context
 from domain.subjects.sealing import blind, open_envelope, seal
 from domain.subjects.subject import (
     ERASED,

@@ -25,7 +25,8 @@ from uuid import UUID
 from adapters.database import Database, schema_setup_lock
 from adapters.log_reader import PAGE_SIZE_DEFAULT, LogReader, gc_paused
 from domain.kernel import limits
-from domain.kernel.errors import InvalidInput, UnknownAccount
+from domain.kernel.errors import InvalidInput
+from domain.ledger.errors import UnknownAccount
 from projections.ledger.balances import AccountInfo, BalanceState
 from projections.ledger.schema import PREFIX_LIVE
 from projections.ledger.store import BalanceStore, ProjectionMoved

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
-from domain.kernel.errors import UnknownReport
+from domain.reporting.errors import UnknownReport
 from projections.reports.framework import Report
 
 REPORT_MODULES = (

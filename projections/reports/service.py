@@ -16,8 +16,9 @@ from uuid import UUID
 from adapters.database import Database
 from adapters.log_reader import LogEvent
 from domain.application import BackOffice
-from domain.kernel.errors import InvalidInput, UnknownReportRow
+from domain.kernel.errors import InvalidInput
 from domain.ledger.commands import Context
+from domain.reporting.errors import UnknownReportRow
 from domain.reporting.service import FileReport, ReportFilings
 from projections.audit.trail import recorded_at_text
 from projections.reports import get_report, report_catalog

@@ -32,7 +32,8 @@ from adapters.database import Database
 from adapters.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader
 from adapters.subject_keys import SubjectKeyStore
 from domain.kernel import limits
-from domain.kernel.errors import InvalidInput, UnknownScreeningCase
+from domain.kernel.errors import InvalidInput
+from domain.sanctions.errors import UnknownScreeningCase
 from domain.sanctions.matching import RESULTS
 from domain.sanctions.screening import (
     CASE_STATUSES,

@@ -24,7 +24,8 @@ from eventsourcing.utils import get_topic
 from adapters.database import Database
 from adapters.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader
 from adapters.subject_keys import SubjectKeyStore
-from domain.kernel.errors import InvalidInput, UnknownSubject
+from domain.kernel.errors import InvalidInput
+from domain.subjects.errors import UnknownSubject
 from domain.subjects.sealing import open_envelope
 from domain.subjects.subject import ERASED, PERSONAL_FIELDS, SUBJECT_KINDS, DataSubject
 from projections.subjects.store import (

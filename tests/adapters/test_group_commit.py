@@ -11,8 +11,9 @@ import pytest
 from adapters.group_commit import CommitterStopped, GroupCommitter
 from backoffice.container import build_system
 from domain.application import BackOffice
-from domain.kernel.errors import DomainError, InsufficientFunds, UnknownAccount
+from domain.kernel.errors import DomainError
 from domain.ledger.commands import PostingOutcome
+from domain.ledger.errors import InsufficientFunds, UnknownAccount
 from domain.ledger.journal import entry_id_for_key
 from tests.ledger.support import (
     available_minor,

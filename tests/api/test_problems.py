@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +12,8 @@ import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
+import domain
+from api.error_status import status_for
 from domain.kernel import errors as domain_errors
 from domain.kernel import limits
 from tests.api.support import ApiHarness, entry_body, new_key, open_usd_chart, running_api
@@ -191,16 +195,35 @@ def test_domain_refusals(api: ApiHarness) -> None:
     )
 
 
+def every_domain_error_class() -> list[type[domain_errors.DomainError]]:
+    """Every refusal of every area (each area keeps its own ``errors`` module)."""
+    for module in pkgutil.walk_packages(domain.__path__, "domain."):
+        if module.name.endswith(".errors"):
+            importlib.import_module(module.name)
+    found: dict[type[domain_errors.DomainError], None] = {}
+    pending = [domain_errors.DomainError]
+    while pending:
+        cls = pending.pop()
+        if cls.__module__.startswith("domain.") and cls not in found:
+            found[cls] = None
+            pending.extend(cls.__subclasses__())
+    return list(found)
+
+
+def test_every_refusal_has_a_code_of_its_own() -> None:
+    # A subclass may share its parent's code by not naming one (a ListChanged
+    # is a concurrency_conflict); two classes naming the same code may not.
+    classes = [cls for cls in every_domain_error_class() if "code" in vars(cls)]
+    codes = [cls.code for cls in classes]
+    duplicated = sorted({code for code in codes if codes.count(code) > 1})
+    assert len(classes) > 70 and duplicated == [], [
+        f"{cls.__module__}.{cls.__qualname__}" for cls in classes if cls.code in duplicated
+    ]
+
+
 @pytest.mark.parametrize(
     "error_class",
-    sorted(
-        (
-            cls
-            for cls in vars(domain_errors).values()
-            if isinstance(cls, type) and issubclass(cls, domain_errors.DomainError)
-        ),
-        key=lambda cls: cls.__name__,
-    ),
+    sorted(every_domain_error_class(), key=lambda cls: f"{cls.__module__}.{cls.__name__}"),
 )
 def test_every_domain_error_class_maps_to_its_problem(
     sqlite_url: str, error_class: type[domain_errors.DomainError]
@@ -208,11 +231,14 @@ def test_every_domain_error_class_maps_to_its_problem(
     with running_api(sqlite_url) as api:
 
         def refuse(*args: Any, **kwargs: Any) -> Any:
-            raise error_class("refused for the test", field="some_field")
+            # Some refusals take their own arguments; every one is a DomainError.
+            error = error_class.__new__(error_class)
+            domain_errors.DomainError.__init__(error, "refused for the test", field="some_field")
+            raise error
 
         api.system.app.close_period = refuse  # type: ignore[method-assign]
         response = api.post("/v1/periods/2026-01/close", "admin", {"reason": "r"})
-        body = assert_problem(response, error_class.http_status, error_class.code, "some_field")
+        body = assert_problem(response, status_for(error_class), error_class.code, "some_field")
         assert body["detail"] == "refused for the test"
 
 

@@ -7,17 +7,14 @@ from typing import Any
 
 import pytest
 
+from api.error_status import status_for
+from domain.banking.errors import InvalidStatement, StatementAlreadyImported
 from domain.banking.records import BankStatement, bank_statement_id
 from domain.banking.service import BankReconciler
 from domain.banking.statement_csv import write_csv
 from domain.banking.statements import parse_statements
-from domain.kernel.errors import (
-    AssetNotAllowed,
-    InvalidStatement,
-    StatementAlreadyImported,
-    UnknownAccount,
-)
 from domain.ledger.commands import Context
+from domain.ledger.errors import AssetNotAllowed, UnknownAccount
 from tests.banking.camt_support import IBAN, Ntry, Stmt, Tx, camt053
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "camt"
@@ -171,7 +168,7 @@ def test_a_negative_balance_reads_from_its_debit_indicator() -> None:
 def test_a_file_that_is_not_a_statement_is_refused(raw: bytes, needle: str) -> None:
     with pytest.raises(InvalidStatement, match=needle) as refused:
         parse_statements(raw)
-    assert refused.value.code == "invalid_statement" and refused.value.http_status == 422
+    assert refused.value.code == "invalid_statement" and status_for(refused.value) == 422
 
 
 def _mutated(old: str, new: str, statements: list[Stmt] | None = None) -> bytes:

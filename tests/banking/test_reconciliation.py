@@ -11,16 +11,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.banking.matching import LineToMatch, Movement, auto_match, movement_of
-from domain.banking.records import bank_statement_id, line_id
-from domain.banking.service import BankReconciler
-from domain.kernel.errors import (
+from domain.banking.errors import (
     EntryAlreadyMatched,
     LineAlreadyMatched,
     LineNotMatched,
     MatchNotAllowed,
     UnknownStatementLine,
 )
+from domain.banking.matching import LineToMatch, Movement, auto_match, movement_of
+from domain.banking.records import bank_statement_id, line_id
+from domain.banking.service import BankReconciler
 from domain.ledger.commands import Context, PostJournalEntry
 from tests.banking.camt_support import IBAN, Ntry, Stmt, Tx, camt053
 

@@ -10,12 +10,7 @@ from hypothesis import strategies as st
 
 from backoffice.container import build_system
 from domain.application import BackOffice
-from domain.kernel.errors import (
-    AssetAlreadyRegistered,
-    InvalidAmount,
-    InvalidInput,
-    UnknownAsset,
-)
+from domain.kernel.errors import InvalidAmount, InvalidInput, UnknownAsset
 from domain.kernel.money import (
     AMOUNT_MINOR_MAX,
     ISO_CURRENCY_SCALES,
@@ -23,6 +18,7 @@ from domain.kernel.money import (
     format_amount,
     parse_amount,
 )
+from domain.ledger.errors import AssetAlreadyRegistered
 from tests.ledger.support import CLERK, entry, head, line
 
 # --- pure: parsing and formatting -------------------------------------------

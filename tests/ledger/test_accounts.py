@@ -10,7 +10,8 @@ import pytest
 from backoffice.container import build_system
 from domain.application import BackOffice
 from domain.kernel import limits
-from domain.kernel.errors import AccountAlreadyExists, AccountClosed, AccountNotEmpty, DomainError
+from domain.kernel.errors import DomainError
+from domain.ledger.errors import AccountAlreadyExists, AccountClosed, AccountNotEmpty
 from tests.ledger.support import (
     CLERK,
     CONTROLLER,

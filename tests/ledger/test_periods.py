@@ -9,8 +9,9 @@ import pytest
 
 from backoffice.container import build_system
 from domain.application import BackOffice
-from domain.kernel.errors import InvalidInput, PeriodAlreadyClosed, PeriodClosed, PeriodNotClosed
+from domain.kernel.errors import InvalidInput
 from domain.ledger.commands import Context, PostJournalEntry
+from domain.ledger.errors import PeriodAlreadyClosed, PeriodClosed, PeriodNotClosed
 from tests.ledger.support import (
     CLERK,
     CONTROLLER,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domain.application import BackOffice
-from domain.kernel.errors import (
+from domain.ledger.errors import (
     EntryAlreadyReversed,
     EntryNotReversible,
     InsufficientFunds,

@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 
 from domain.application import BackOffice
-from domain.kernel.errors import EntryNotPending, InsufficientFunds, UnknownEntry
+from domain.ledger.errors import EntryNotPending, InsufficientFunds, UnknownEntry
 from domain.ledger.journal import entry_id_for_key
 from tests.ledger.support import (
     CLERK,

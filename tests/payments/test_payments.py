@@ -14,20 +14,20 @@ from uuid import UUID, uuid4
 import orjson
 import pytest
 
+from api.error_status import status_for
 from backoffice.container import System, build_system
-from domain.kernel.errors import (
-    DomainError,
+from domain.kernel.errors import DomainError, InvalidInput
+from domain.ledger.errors import InsufficientFunds
+from domain.ledger.journal import JournalEntry
+from domain.payments.errors import (
     DuplicateApproval,
-    InsufficientFunds,
     InvalidAccountIdentifier,
-    InvalidInput,
     InvalidPaymentTransition,
     PaymentContentChanged,
     PaymentHeldForCompliance,
     SelfApprovalRefused,
     UnknownPayment,
 )
-from domain.ledger.journal import JournalEntry
 from domain.payments.identifiers import (
     aba_checksum_valid,
     check_account_identifier,
@@ -397,7 +397,7 @@ def test_an_invalid_transition_is_a_409_that_writes_nothing(
         steps[done]()
     assert payments.get(payment_id).status == status
     error = refused_without_writing(system, InvalidPaymentTransition, steps[step])
-    assert error.http_status == 409 and error.code == "invalid_payment_transition"
+    assert status_for(error) == 409 and error.code == "invalid_payment_transition"
 
 
 def all_steps(payments: Payments, payment_id: UUID) -> dict[str, Callable[[], Any]]:
@@ -417,7 +417,7 @@ def test_an_unknown_payment_is_a_404(books: tuple[System, Payments, FakeScreenin
     error = refused_without_writing(
         system, UnknownPayment, lambda: payments.settle(OPERATOR, uuid4())
     )
-    assert error.http_status == 404
+    assert status_for(error) == 404
 
 
 # --- personal data -----------------------------------------------------------------

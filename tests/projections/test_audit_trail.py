@@ -17,6 +17,7 @@ import pytest
 import projections.audit.trail as audit_module
 from adapters.database import parse_database_url
 from adapters.log_reader import LogEvent
+from api.error_status import status_for
 from domain.application import BackOffice
 from domain.kernel.errors import InvalidInput, UnknownEntity
 from domain.ledger.commands import Context
@@ -476,7 +477,7 @@ def test_a_timeline_of_an_unknown_entity_is_refused_with_a_stable_code(
 ) -> None:
     with pytest.raises(UnknownEntity) as refused:
         entity_timeline(app, trail, "00000000-0000-0000-0000-000000000000")
-    assert (refused.value.code, refused.value.http_status) == ("unknown_entity", 404)
+    assert (refused.value.code, status_for(refused.value)) == ("unknown_entity", 404)
     with pytest.raises(InvalidInput) as malformed:
         entity_timeline(app, trail, "Assets:Bank")
     assert malformed.value.field == "entity_id"

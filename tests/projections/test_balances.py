@@ -13,7 +13,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from backoffice.container import System, build_system
-from domain.kernel.errors import AccountNotEmpty, InvalidInput, UnknownAccount
+from domain.kernel.errors import InvalidInput
+from domain.ledger.errors import AccountNotEmpty, UnknownAccount
 from projections.ledger.views import AccountBalance
 from tests.ledger.support import CLERK, entry, transfer
 

@@ -9,8 +9,10 @@ from uuid import UUID, uuid4
 import orjson
 import pytest
 
+from api.error_status import status_for
 from backoffice.container import System
-from domain.kernel.errors import InvalidInput, InvalidReceiptTransition, ReceiptHeldForCompliance
+from domain.kernel.errors import InvalidInput
+from domain.receipts.errors import InvalidReceiptTransition, ReceiptHeldForCompliance
 from domain.receipts.service import Receipts
 from tests.payments.support import (
     COMPLIANCE,
@@ -141,7 +143,7 @@ def test_a_rejected_receipt_is_never_posted(books: tuple[System, Receipts, FakeS
     before = event_count(system)
     with pytest.raises(InvalidReceiptTransition) as raised:
         receipts.post(REQUESTER, receipt_id)
-    assert raised.value.http_status == 409
+    assert status_for(raised.value) == 409
     assert event_count(system) == before
     assert bank_funds(system) == (0, 0, 0, 0)
 

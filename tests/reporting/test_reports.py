@@ -25,9 +25,10 @@ from typer.testing import CliRunner
 
 from adapters.log_reader import LogEvent, LogReader
 from backoffice.container import System, build_system
-from domain.kernel.errors import InvalidInput, UnknownReport, UnknownReportRow
+from domain.kernel.errors import InvalidInput
 from domain.kernel.money import format_amount
 from domain.ledger.commands import Context
+from domain.reporting.errors import UnknownReport, UnknownReportRow
 from domain.reporting.filing import ReportFiling
 from projections.reports import output as report_output
 from projections.reports.framework import DatabaseLogSource, RangeSet, ReportScope, ranges_of

@@ -21,9 +21,10 @@ import pytest
 from adapters.log_reader import LogEvent, LogReader
 from adapters.subject_keys import SubjectKeyStore
 from backoffice.container import System
-from domain.kernel.errors import InvalidInput, SelfApprovalRefused
+from domain.kernel.errors import InvalidInput
 from domain.kernel.money import format_amount
 from domain.ledger.commands import Context
+from domain.payments.errors import SelfApprovalRefused
 from domain.payments.service import Payments
 from domain.receipts.service import Receipts
 from domain.subjects.service import SubjectRegistry

@@ -20,16 +20,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from api.error_status import status_for
 from backoffice.container import System, build_system
-from domain.kernel.errors import (
-    ConcurrencyConflict,
-    InvalidInput,
+from domain.kernel.errors import ConcurrencyConflict, InvalidInput
+from domain.ledger.commands import Context
+from domain.sanctions.errors import (
     InvalidSanctionsList,
     NoSanctionsList,
     ScreeningAlreadyDecided,
     ScreeningNotPending,
 )
-from domain.ledger.commands import Context
 from domain.sanctions.matching import FILE_BYTES_MAX, SanctionsIndex, normalise, parse_list
 from domain.sanctions.service import PendingItem, SanctionsScreening
 from projections.sanctions.screening_log import ScreeningLog
@@ -175,7 +175,7 @@ def test_a_malformed_list_is_refused_naming_file_and_line(
     with pytest.raises(InvalidSanctionsList) as refused:
         parse_list(sdn, alt)
     assert where in refused.value.message
-    assert refused.value.code == "invalid_sanctions_list" and refused.value.http_status == 422
+    assert refused.value.code == "invalid_sanctions_list" and status_for(refused.value) == 422
 
 
 # --- normalisation (pure) -------------------------------------------------------

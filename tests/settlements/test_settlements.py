@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from api.app import create_app
+from api.error_status import status_for
 from api.settings import ApiSettings
 from backoffice.container import System, build_system
 from domain.access.tokens import ROLES
@@ -155,7 +156,7 @@ def refused(code: str, status: int = 409) -> Any:
         def __exit__(self, *exc: Any) -> bool:
             handled = self._raises.__exit__(*exc)
             error = self._info.value
-            assert (error.code, error.http_status) == (code, status), error.message
+            assert (error.code, status_for(error)) == (code, status), error.message
             return bool(handled)
 
     return _Check()

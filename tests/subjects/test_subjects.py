@@ -20,16 +20,17 @@ from typer.testing import CliRunner
 
 from adapters.chain_store import verify_chain
 from adapters.subject_keys import SubjectKeyStore
+from api.error_status import status_for
 from backoffice.container import System
-from domain.kernel.errors import (
-    InvalidInput,
+from domain.kernel.errors import InvalidInput
+from domain.ledger.commands import Context
+from domain.subjects.errors import (
     LegalHoldNotActive,
     SubjectAlreadyErased,
     SubjectAlreadyRegistered,
     SubjectUnderLegalHold,
     UnknownSubject,
 )
-from domain.ledger.commands import Context
 from domain.subjects.sealing import SealBroken, open_envelope
 from domain.subjects.service import SubjectRegistry
 from domain.subjects.subject import ERASED, DataSubject
@@ -304,7 +305,7 @@ def test_erasure_is_refused_under_a_legal_hold_and_allowed_once_lifted(
 
     with pytest.raises(SubjectUnderLegalHold) as refused:
         registry.erase(DPO, subject_id, "erasure request")
-    assert (refused.value.code, refused.value.http_status) == ("subject_under_legal_hold", 409)
+    assert (refused.value.code, status_for(refused.value)) == ("subject_under_legal_hold", 409)
     assert registry.read_subject(subject_id)["fields"] == ADA  # nothing happened
 
     registry.lift_hold(AML, subject_id, hold_id, "retention period over")
