@@ -279,7 +279,7 @@ def verify_chain(
         length = probe.length()
     tree: Any = None
     if length >= PROCESS_TREE_MIN:
-        from replay.merkle_worker import ProcessTree
+        from adapters.merkle_worker import ProcessTree
 
         tree = ProcessTree()
     try:

@@ -50,9 +50,10 @@ from adapters.auditkit.chain import GENESIS_LINK, canonical_id
 from adapters.auditkit.checkpoint_note import key_id_of
 from adapters.auditkit.verify_audit_package import PACKAGE_FORMAT
 from adapters.chain_store import ChainReader
-from backoffice.container import System
+from adapters.database import Database
 from domain.kernel.errors import DomainError
 from domain.ledger.journal import JournalEntry
+from projections.ledger.runner import ProjectionService
 from projections.ledger.views import TrialBalance
 
 VERIFIER_MODULES = (
@@ -100,7 +101,8 @@ class ExportSummary:
 
 
 def export_audit_package(
-    system: System,
+    database: Database,
+    balances: ProjectionService,
     directory: Path,
     public_key_raw: bytes,
     from_position: int | None = None,
@@ -108,17 +110,17 @@ def export_audit_package(
 ) -> ExportSummary:
     """Write the package for chain positions ``from_position..to_position`` (default: all)."""
     _require_empty(directory)
-    with ChainReader(system.database) as reader:
+    with ChainReader(database) as reader:
         chain_length = reader.length()
         start, end = _checked_range(from_position, to_position, chain_length)
         checkpoints = reader.checkpoints()
         directory.mkdir(parents=True, exist_ok=True)
         walked = _write_chain(reader.walk(), directory, start, end)
-    closing_trial = system.projections.trial_balance(at_position=walked.log_end)
+    closing_trial = balances.trial_balance(at_position=walked.log_end)
     closing = _stated_balance(closing_trial, end)
     opening = None
     if start > 1:
-        trial = system.projections.trial_balance(at_position=walked.log_before_start)
+        trial = balances.trial_balance(at_position=walked.log_before_start)
         opening = _stated_balance(trial, start - 1)
     _write_json(
         directory / "trial_balance.json",

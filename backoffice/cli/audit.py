@@ -40,7 +40,12 @@ def register(app: typer.Typer) -> None:
         public_key_raw = _public_key(public_key)
         with _system(database) as system:
             summary = export_audit_package(
-                system, to, public_key_raw, from_position=from_position, to_position=to_position
+                system.database,
+                system.projections,
+                to,
+                public_key_raw,
+                from_position=from_position,
+                to_position=to_position,
             )
         console.print(
             f"audit package written to {escape(str(summary.directory))}: chain positions "
