@@ -1,5 +1,5 @@
-"""Who may do what, and the record of it: API tokens, access records and
-completed requests (idempotency), all as events in the one log.
+"""Who may act as whom: API tokens, as events in the one log (access records
+and completed requests are in ``records`` and ``requests`` beside this).
 
 A token is ``bo_<token id, 32 hex digits>_<secret>``. The log keeps the
 token id, the actor and role it stands for, and a keyed hash of the secret
@@ -14,16 +14,15 @@ import hmac
 import re
 import secrets
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
 from domain.kernel.topics import pin_topics
 
-ROLES = ("poster", "approver", "auditor", "compliance", "admin")
+ROLES = ("poster", "approver", "auditor", "compliance", "admin", "payroll", "billing", "inventory")
 TOKEN_PREFIX = "bo_"
 _TOKEN = re.compile(r"^bo_([0-9a-f]{32})_([A-Za-z0-9_-]{43})\Z")
-_REQUEST_NAMESPACE = uuid5(NAMESPACE_URL, "urn:backoffice:completed-request")
 
 
 def new_token() -> tuple[UUID, str]:
@@ -84,6 +83,30 @@ class ApiToken(Aggregate):
         self.issued_by = actor
         self.revoked = False
 
+    @classmethod
+    def issued(
+        cls,
+        *,
+        id: UUID,
+        subject: str,
+        role: str,
+        secret_digest: str,
+        note: str,
+        actor: str,
+        correlation_id: str,
+    ) -> ApiToken:
+        """A newly issued API token (only the secret's digest is kept)."""
+        return cls._create(
+            cls.TokenIssued,
+            id=id,
+            subject=subject,
+            role=role,
+            secret_digest=secret_digest,
+            note=note,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "token_id": self.id.hex,
@@ -96,89 +119,5 @@ class ApiToken(Aggregate):
         }
 
 
-class AccessRecord(Aggregate):
-    """One access worth keeping: a denied request or a read of the audit trail.
-
-    ``actor`` is empty when the caller could not be identified.
-    """
-
-    class AccessRecorded(Aggregate.Created):
-        outcome: str  # "denied" | "read"
-        status: int
-        actor: str
-        role: str
-        method: str
-        route: str
-        query: str
-        client: str
-        detail: str
-        correlation_id: str
-
-    def __init__(  # the AccessRecorded fields; only assigns
-        self,
-        outcome: str,
-        status: int,
-        actor: str,
-        role: str,
-        method: str,
-        route: str,
-        query: str,
-        client: str,
-        detail: str,
-        correlation_id: str,
-    ) -> None:
-        self.outcome = outcome
-        self.status = status
-        self.actor = actor
-        self.role = role
-        self.method = method
-        self.route = route
-        self.query = query
-        self.client = client
-        self.detail = detail
-
-
-def completed_request_id(actor: str, key: str) -> UUID:
-    """An idempotency key is scoped to the actor that used it."""
-    return uuid5(_REQUEST_NAMESPACE, f"{actor}\x00{key}")
-
-
-class CompletedRequest(Aggregate):
-    """The response to a request made under an idempotency key.
-
-    Saved in the same commit as the request's effects, so a key has at most
-    one effect; ``body`` is the response without its log position, which is
-    this record's own position (the last of the commit).
-    """
-
-    class RequestCompleted(Aggregate.Created):
-        key: str
-        method: str
-        route: str
-        fingerprint: str
-        status: int
-        body: dict[str, Any]
-        actor: str
-        correlation_id: str
-
-    def __init__(  # the RequestCompleted fields; only assigns
-        self,
-        key: str,
-        method: str,
-        route: str,
-        fingerprint: str,
-        status: int,
-        body: dict[str, Any],
-        actor: str,
-        correlation_id: str,
-    ) -> None:
-        self.key = key
-        self.method = method
-        self.route = route
-        self.fingerprint = fingerprint
-        self.status = status
-        self.body = body
-        self.actor = actor
-
 # The log knows these events under their first module name (see domain.kernel.topics).
-pin_topics("domain.access", ApiToken, AccessRecord, CompletedRequest)
+pin_topics("domain.access", ApiToken)

@@ -137,6 +137,50 @@ class BankStatement(Aggregate):
         self.fingerprint = fingerprint
         self.imported_by = actor
 
+    @classmethod
+    def imported(
+        cls,
+        *,
+        id: UUID,
+        ledger_account: str,
+        bank_account: str,
+        statement_id: str,
+        sequence: str,
+        source_format: str,
+        message_id: str,
+        currency: str,
+        from_date: str,
+        to_date: str,
+        opening: dict[str, Any] | None,
+        closing: dict[str, Any] | None,
+        lines: list[dict[str, Any]],
+        balance_check: dict[str, Any],
+        fingerprint: str,
+        actor: str,
+        correlation_id: str,
+    ) -> BankStatement:
+        """A newly imported bank statement."""
+        return cls._create(
+            cls.StatementImported,
+            id=id,
+            ledger_account=ledger_account,
+            bank_account=bank_account,
+            statement_id=statement_id,
+            sequence=sequence,
+            source_format=source_format,
+            message_id=message_id,
+            currency=currency,
+            from_date=from_date,
+            to_date=to_date,
+            opening=opening,
+            closing=closing,
+            lines=lines,
+            balance_check=balance_check,
+            fingerprint=fingerprint,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
     @property
     def lines(self) -> list[StatementLine]:
         return [line_from_record(record) for record in self.line_records]
@@ -150,70 +194,5 @@ class BankStatement(Aggregate):
         return line_from_record(self.line_records[index])
 
 
-class BankReconciliation(Aggregate):
-    """The matches of one ledger bank account: line id <-> journal entry id."""
-
-    class ReconciliationStarted(Aggregate.Created):
-        ledger_account: str
-        actor: str
-        correlation_id: str
-
-    class StatementAttached(Aggregate.Event):
-        """Statement ``statement`` (a BankStatement id) belongs to this account; its
-        lines are booked from ``first_date`` to ``last_date`` ("" without lines),
-        its closing balance is dated ``closing_date`` ("" without one)."""
-
-        statement: str
-        bank_account: str
-        currency: str
-        first_date: str
-        last_date: str
-        closing_date: str
-        actor: str
-        correlation_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.statements.append(
-                {
-                    "statement": self.statement,
-                    "bank_account": self.bank_account,
-                    "currency": self.currency,
-                    "first_date": self.first_date,
-                    "last_date": self.last_date,
-                    "closing_date": self.closing_date,
-                }
-            )
-
-    class LineMatched(Aggregate.Event):
-        """Statement line ``line_id`` is explained by journal entry ``entry_id``;
-        ``how``: reference | amount_date | manual."""
-
-        line_id: str
-        entry_id: str
-        how: str
-        actor: str
-        correlation_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.matches[self.line_id] = (self.entry_id, self.how)
-            aggregate.entry_lines[self.entry_id] = self.line_id
-
-    class LineUnmatched(Aggregate.Event):
-        line_id: str
-        entry_id: str
-        reason: str
-        actor: str
-        correlation_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.matches.pop(self.line_id, None)
-            aggregate.entry_lines.pop(self.entry_id, None)
-
-    def __init__(self, ledger_account: str, actor: str, correlation_id: str) -> None:
-        self.ledger_account = ledger_account
-        self.statements: list[dict[str, str]] = []
-        self.matches: dict[str, tuple[str, str]] = {}
-        self.entry_lines: dict[str, str] = {}
-
 # The log knows these events under their first module name (see domain.kernel.topics).
-pin_topics("domain.bank_records", BankStatement, BankReconciliation)
+pin_topics("domain.bank_records", BankStatement)

@@ -52,6 +52,9 @@ class TransactionDetails:
     remittance: str = ""
     creditor_reference: str = ""
     counterparty: str = ""
+    counterparty_subject_id: str = ""
+    """Once imported: the data subject the counterparty's name is sealed under
+    (``counterparty`` is then empty in the log; ``domain.banking.counterparties``)."""
 
     def references(self) -> list[str]:
         return [

@@ -1,8 +1,10 @@
-"""Billing: the pure rules behind invoices, credit notes, tax codes, allocation and aging.
+"""Billing: parties, invoices and credit notes, supplier bills, open items.
 
-Nothing here touches storage or HTTP. The modules compute values that the
-billing commands (a later layer) decide on and record as events: tax codes in
-data (``tax_codes``, ``tax_data``), invoice arithmetic (``invoice_math``),
-gap-free numbering (``numbering``), allocation of receipts and payments to open
-items (``allocation``) and aging with dunning levels (``aging``).
+Pure rules: tax codes in data (``tax_codes``, ``tax_data``), invoice
+arithmetic (``invoice_math``), gap-free numbering values (``numbering``),
+allocation to open items (``allocation``, ``open_items``), aging and dunning
+(``aging``), posting rules (``documents``) and invariant checks (``checks``).
+Aggregates, one per module: ``party``, ``number_series``, ``invoice``,
+``credit_note``, ``bill``, ``remittance``. Commands: ``service.Billing``
+(parties and checks) over ``invoicing``, ``purchasing`` and ``matching``.
 """

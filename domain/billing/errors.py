@@ -7,7 +7,7 @@ elsewhere, once, from the code; nothing here knows about HTTP.
 
 from __future__ import annotations
 
-from domain.kernel.errors import InvalidInput
+from domain.kernel.errors import DomainError, InvalidInput
 
 
 class UnknownTaxCode(InvalidInput):
@@ -98,3 +98,88 @@ class AllocationExceedsReceipt(InvalidInput):
 
 class InvalidDunningPolicy(InvalidInput):
     code = "invalid_dunning_policy"
+
+
+# --- refusals of the billing commands (state, not shape) ----------------------
+
+
+class UnknownParty(DomainError):
+    code = "unknown_party"
+
+
+class PartyAlreadyOpened(DomainError):
+    code = "party_already_opened"
+
+
+class PartyRoleMismatch(DomainError):
+    """A supplier named on an invoice, a customer on a bill, or a receipt's payer
+    who is not the party it is applied for."""
+
+    code = "party_role_mismatch"
+
+
+class UnknownInvoice(DomainError):
+    code = "unknown_invoice"
+
+
+class InvoiceAlreadyDrafted(DomainError):
+    code = "invoice_already_drafted"
+
+
+class InvalidInvoiceTransition(DomainError):
+    """The invoice's status does not allow the step (revise an issued invoice,
+    credit a draft, write off a paid one)."""
+
+    code = "invalid_invoice_transition"
+
+
+class InvoiceDateOutOfSequence(DomainError):
+    """The issue date lies before the date of the series' last number: numbers
+    must follow the order of the dates."""
+
+    code = "invoice_date_out_of_sequence"
+
+
+class CreditExceedsOpenAmount(DomainError):
+    code = "credit_exceeds_open_amount"
+
+
+class CreditNoteAlreadyIssued(DomainError):
+    code = "credit_note_already_issued"
+
+
+class UnknownBill(DomainError):
+    code = "unknown_bill"
+
+
+class DuplicateSupplierBill(DomainError):
+    """The supplier's bill number was already received from this supplier."""
+
+    code = "duplicate_supplier_bill"
+
+
+class InvalidBillTransition(DomainError):
+    code = "invalid_bill_transition"
+
+
+class SettlementNotApplicable(DomainError):
+    """The receipt or payment cannot be applied: not posted or settled, or not
+    booked against the control account billing keeps."""
+
+    code = "settlement_not_applicable"
+
+
+class NothingToAllocate(DomainError):
+    code = "nothing_to_allocate"
+
+
+class UnknownRemittance(DomainError):
+    code = "unknown_remittance"
+
+
+class UnknownAllocation(DomainError):
+    code = "unknown_allocation"
+
+
+class AllocationAlreadyUndone(DomainError):
+    code = "allocation_already_undone"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from eventsourcing.domain import Aggregate
 
 from domain.kernel.topics import pin_topics
@@ -43,6 +45,35 @@ class LogCheckpoint(Aggregate):
         self.signed_at = signed_at
         self.key_id = key_id
         self.signature = signature
+
+    @classmethod
+    def signed(
+        cls,
+        *,
+        log_id: str,
+        size: int,
+        head: str,
+        root: str,
+        signed_at: str,
+        key_id: str,
+        signature: str,
+        actor: str,
+        correlation_id: str,
+    ) -> LogCheckpoint:
+        """A new checkpoint record (the caller signed it; this only records it)."""
+        return cls._create(
+            cls.CheckpointSigned,
+            id=uuid4(),
+            log_id=log_id,
+            size=size,
+            head=head,
+            root=root,
+            signed_at=signed_at,
+            key_id=key_id,
+            signature=signature,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
 
 # The log knows these events under their first module name (see domain.kernel.topics).
 pin_topics("domain.checkpoints", LogCheckpoint)

@@ -1,5 +1,10 @@
-"""Inventory valuation: FIFO and moving average side by side, as pure folds.
+"""Inventory: stock movements valued FIFO and moving average side by side.
 
-The package holds no storage and no HTTP: an aggregate decides a stock movement
-with these rules, and a projection replays the same folds to rebuild a report.
+The pure valuation engine (``costing``, ``movements``, ``fifo``,
+``moving_average``, ``valuation``, ``checks``) holds no storage and no HTTP.
+On it: the aggregates (``item``, ``location``, ``stock``: one stock log per
+item), the service (``service``: items, locations, movements and reads), the
+group recorder that decides many movements into one commit (``recording``,
+with ``book``, ``staging``, ``commands``, ``postings``, ``results``) and the
+refusals (``errors``).
 """

@@ -10,6 +10,8 @@ any fold.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from domain.inventory.movements import (
     OUTFLOW_KINDS,
@@ -95,4 +97,45 @@ def _check_final(
         findings.append("FIFO: value in - cost out differs from the value of the layers")
     if net_value["moving_average"] != average_value:
         findings.append("moving average: value in - cost out differs from the value on hand")
+    return findings
+
+
+# --- the ledger against the layers --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFigures:
+    """One item's figures for the ledger check: its inventory ``account`` and
+    ``asset``, the value of its layers under its own method, and the net of
+    what its movement events say was posted to inventory (values in, costs out,
+    correction deltas)."""
+
+    sku: str
+    account: str
+    asset: str
+    layers_value: int
+    posted_net: int
+
+
+def ledger_findings(
+    items: Sequence[ItemFigures], balance_of: Callable[[str, str], int]
+) -> list[str]:
+    """Findings where the ledger and the stock layers disagree: per item (the
+    postings its events recorded against its layers) and per inventory account
+    and asset (``balance_of(account, asset)``, the debit balance in minor units,
+    against the layers of every item on it)."""
+    findings: list[str] = []
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for item in items:
+        if item.posted_net != item.layers_value:
+            findings.append(
+                f"{item.sku}: posted to inventory {item.posted_net}, layers hold {item.layers_value}"
+            )
+        totals[(item.account, item.asset)] += item.layers_value
+    for (account, asset), layers_value in sorted(totals.items()):
+        balance = balance_of(account, asset)
+        if balance != layers_value:
+            findings.append(
+                f"{account} {asset}: ledger balance {balance}, stock layers {layers_value}"
+            )
     return findings

@@ -81,3 +81,30 @@ class InsufficientStock(DomainError):
         self.shortage_qty = shortage_qty
         self.movement_id = movement_id
         self.caused_by = caused_by if caused_by is not None else movement_id
+
+
+class UnknownItem(DomainError):
+    """No item has been opened under this SKU."""
+
+    code = "unknown_item"
+
+
+class UnknownLocation(DomainError):
+    """No location has been opened under this code."""
+
+    code = "unknown_location"
+
+
+class ItemAlreadyExists(DomainError):
+    code = "item_already_exists"
+
+
+class LocationAlreadyExists(DomainError):
+    code = "location_already_exists"
+
+
+class InvalidItem(InvalidInput):
+    """An item's terms that are malformed: method, scale, accounts, a change of a
+    fixed term (costing method, asset, quantity scale, inventory account)."""
+
+    code = "invalid_item"

@@ -298,6 +298,8 @@ def state_before(history: ValuedHistory, index: int) -> ValuationState:
     """The state after the first ``index`` movements: from the checkpoint at or
     before it, refolding fewer than ``checkpoint_interval`` movements."""
     assert 0 <= index <= len(history.entries)
+    if index == len(history.entries):
+        return history.final  # appending: nothing to refold
     checkpoint = history.checkpoints[index // history.checkpoint_interval]
     assert checkpoint.index <= index
     if checkpoint.index == index:

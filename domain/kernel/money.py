@@ -49,9 +49,11 @@ _ISO_4217: dict[str, int] = {
 
 ISO_CURRENCY_SCALES: MappingProxyType[str, int] = MappingProxyType(_ISO_4217)
 
-# Plain decimal: optional sign, digits, optional fraction. No exponent, no
-# spaces, no thousands separators, no leading '+' unless signs are allowed.
-_DECIMAL = re.compile(r"^(?P<sign>[-+]?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?\Z")
+# The canonical grammar (see parse_amount): an optional sign, an integer part
+# without leading zeros, an optional fraction. No exponent, spaces or separators.
+_DECIMAL = re.compile(r"^(?P<sign>[-+]?)(?P<int>0|[1-9][0-9]*)(?:\.(?P<frac>[0-9]+))?\Z")
+_LEADING_ZEROS = re.compile(r"^[-+]?0[0-9]")
+_NO_INTEGER_PART = re.compile(r"^[-+]?\.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +133,21 @@ def parse_amount(
 ) -> int:
     """Parse a decimal string into minor units of an asset with ``scale`` decimals.
 
-    Refuses non-strings (a JSON number has already lost precision or type),
-    NaN, infinities, exponents, more decimals than the scale, signs where not
-    allowed, and more than 18 significant digits; the error names ``field``.
+    The one grammar of an amount, everywhere (API bodies, CLI, statements)::
+
+        amount   = ["-"] integer ["." digits]
+        integer  = "0" | nonzero digit*
+        digits   = digit+            (at most ``scale`` of them)
+
+    So ``"12"``, ``"12.5"``, ``"12.50"``, ``"0.05"`` are amounts; refused are a
+    missing integer part (``".5"``: write ``"0.5"``), leading zeros beyond a
+    single ``"0"`` (``"0012.00"``, ``"00.5"``), a trailing point (``"12."``), a
+    ``"+"`` sign, and ``"-"`` unless ``allow_negative``. Also refused:
+    non-strings (a JSON number has already lost precision or type), NaN,
+    infinities, exponents, spaces and separators, more decimals than the
+    scale, more than 18 significant digits, and zero unless ``allow_zero``;
+    the error names ``field``. Trailing zeros in the fraction are accepted up
+    to the scale (``"12.50"`` with scale 2).
     """
     if not isinstance(text, str):
         raise InvalidAmount(
@@ -141,6 +155,18 @@ def parse_amount(
             field=field,
         )
     match = _DECIMAL.match(text)
+    if match is None and _LEADING_ZEROS.match(text):
+        raise InvalidAmount(
+            f"{field}: {text[:40]!r} has leading zeros: write the integer part without them"
+            " (\"12.00\", \"0.50\")",
+            field=field,
+        )
+    if match is None and _NO_INTEGER_PART.match(text):
+        raise InvalidAmount(
+            f"{field}: {text[:40]!r} has no integer part: write \"0\" before the point"
+            " (\"0.5\")",
+            field=field,
+        )
     if match is None:
         raise InvalidAmount(
             f"{field}: {text[:40]!r} is not a plain decimal number (digits, an optional"

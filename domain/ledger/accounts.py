@@ -136,6 +136,32 @@ class Account(Aggregate):
         self.closed = False
         self.funds: dict[str, Funds] = {}
 
+    @classmethod
+    def opened(
+        cls,
+        *,
+        id: UUID,
+        code: str,
+        name: str,
+        account_type: str,
+        assets: list[str],
+        flags: list[str],
+        actor: str,
+        correlation_id: str,
+    ) -> Account:
+        """A newly opened account."""
+        return cls._create(
+            cls.AccountOpened,
+            id=id,
+            code=code,
+            name=name,
+            account_type=account_type,
+            assets=assets,
+            flags=flags,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
     @property
     def debit_normal(self) -> bool:
         return self.account_type in DEBIT_NORMAL_TYPES

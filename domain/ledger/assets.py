@@ -30,5 +30,27 @@ class AssetDefinition(Aggregate):
         self.scale = scale
         self.name = name
 
+    @classmethod
+    def registered(
+        cls,
+        *,
+        id: UUID,
+        code: str,
+        scale: int,
+        name: str,
+        actor: str,
+        correlation_id: str,
+    ) -> AssetDefinition:
+        """A newly registered asset."""
+        return cls._create(
+            cls.AssetRegistered,
+            id=id,
+            code=code,
+            scale=scale,
+            name=name,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
 # The log knows these events under their first module name (see domain.kernel.topics).
 pin_topics("domain.assets", AssetDefinition)

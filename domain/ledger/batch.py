@@ -13,13 +13,13 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.kernel import limits
+from domain.kernel.context import Context
 from domain.kernel.errors import DomainError, IdempotencyConflict, InvalidInput
 from domain.kernel.money import AssetCatalog
+from domain.kernel.unit_of_work import find
 from domain.ledger.accounts import Account, Funds, account_id
-from domain.ledger.commands import Context, PostingOutcome, PostJournalEntry
+from domain.ledger.commands import PostingOutcome, PostJournalEntry
 from domain.ledger.errors import AccountClosed, AssetNotAllowed, PeriodClosed, UnknownAccount
 from domain.ledger.journal import (
     JournalEntry,
@@ -32,11 +32,11 @@ from domain.ledger.journal import (
 from domain.ledger.periods import Period, period_id, period_of
 
 if TYPE_CHECKING:
-    from domain.application import BackOffice
+    from domain.ledger.reads import LedgerReads
 
 
 class LedgerBatch:
-    def __init__(self, app: BackOffice) -> None:
+    def __init__(self, app: LedgerReads) -> None:
         self._app = app
         self.catalog = app.catalog()
         self._accounts: dict[str, Account | None] = {}
@@ -73,10 +73,7 @@ class LedgerBatch:
 
     def account(self, code: str, field: str) -> Account:
         if code not in self._accounts:
-            try:
-                self._accounts[code] = self._app.repository.get(account_id(code))
-            except AggregateNotFoundError:
-                self._accounts[code] = None
+            self._accounts[code] = find(self._app, account_id(code), Account)
         account = self._accounts[code]
         if account is None:
             raise UnknownAccount(f"{field}: account {code!r} does not exist", field=field)
@@ -88,11 +85,8 @@ class LedgerBatch:
     def check_period_open(self, effective_date: str) -> None:
         period = period_of(effective_date)
         if period not in self._closed_periods:
-            try:
-                record: Period = self._app.repository.get(period_id(period))
-                self._closed_periods[period] = record.closed
-            except AggregateNotFoundError:
-                self._closed_periods[period] = False
+            record = find(self._app, period_id(period), Period)
+            self._closed_periods[period] = record is not None and record.closed
         if self._closed_periods[period]:
             raise PeriodClosed(
                 f"effective_date: {effective_date} falls in period {period}, which is closed",
@@ -151,11 +145,8 @@ class LedgerBatch:
         postings = [Posting(row[0], row[1], row[2], row[3]) for row in body["postings"]]
         self.check_period_open(body["effective_date"])
         self._check_accounts(postings)
-        event_class = (
-            JournalEntry.PendingEntryRecorded if command.pending else JournalEntry.JournalEntryPosted
-        )
-        entry = JournalEntry._create(
-            event_class,
+        recorded = JournalEntry.pending if command.pending else JournalEntry.posted
+        entry = recorded(
             id=entry_id,
             idempotency_key=key,
             fingerprint=body_fingerprint,
@@ -182,21 +173,21 @@ class LedgerBatch:
         postings = [posting.reversed() for posting in original.lines]
         self._check_accounts(postings)
         rows = [posting.as_row() for posting in postings]
+        description = f"Reversal of {original.id}: {reason}"[: limits.DESCRIPTION_LENGTH_MAX]
         body = {
             "effective_date": reversal_date,
-            "description": f"Reversal of {original.id}: {reason}"[: limits.DESCRIPTION_LENGTH_MAX],
+            "description": description,
             "reference": original.reference,
             "postings": rows,
             "pending": False,
             "metadata": {},
         }
-        reversal = JournalEntry._create(
-            JournalEntry.JournalEntryPosted,
+        reversal = JournalEntry.posted(
             id=reversal_id_for(original.id),
             idempotency_key=f"reversal:{original.id}",
             fingerprint=fingerprint(body),
             effective_date=reversal_date,
-            description=body["description"],
+            description=description,
             reference=original.reference,
             postings=rows,
             metadata={},

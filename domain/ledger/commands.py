@@ -10,22 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from domain.kernel import limits
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """Who acts (from authentication, never from a request body) and the correlation id."""
-
-    actor: str
-    correlation_id: str
-
-    def checked(self) -> Context:
-        limits.bounded_text(self.actor, "actor", limits.ACTOR_LENGTH_MAX)
-        limits.bounded_text(
-            self.correlation_id, "correlation_id", limits.CORRELATION_ID_LENGTH_MAX
-        )
-        return self
+from domain.kernel.context import Context
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,13 @@ class UnbalancedEntry(InvalidInput):
     code = "unbalanced_entry"
 
 
+class EntryMovesNothing(InvalidInput):
+    """Every account and asset of the entry nets to zero: it would record a movement
+    that moves nothing (a debit and a credit of the same account and asset)."""
+
+    code = "entry_moves_nothing"
+
+
 class UnknownAccount(DomainError):
     code = "unknown_account"
 
@@ -70,3 +77,17 @@ class EntryManagedElsewhere(DomainError):
     that posts, voids and reverses it; the generic journal commands refuse it."""
 
     code = "entry_managed_elsewhere"
+
+
+class PeriodsOutOfOrder(DomainError):
+    """Months close in order and reopen in reverse order (``domain.ledger.closing``)."""
+
+    code = "periods_out_of_order"
+
+
+class YearAlreadyClosed(DomainError):
+    code = "year_already_closed"
+
+
+class NothingToClose(DomainError):
+    code = "nothing_to_close"

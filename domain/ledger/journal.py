@@ -20,7 +20,7 @@ from domain.kernel.errors import InvalidInput
 from domain.kernel.money import AssetCatalog, check_asset_code, parse_amount
 from domain.kernel.topics import pin_topics
 from domain.ledger.accounts import Funds, check_account_code
-from domain.ledger.errors import UnbalancedEntry
+from domain.ledger.errors import EntryMovesNothing, UnbalancedEntry
 
 DIRECTIONS = ("debit", "credit")
 _ENTRY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:backoffice:journal-entry")
@@ -95,7 +95,25 @@ def parse_postings(raw: object, catalog: AssetCatalog) -> list[Posting]:
         amount = parse_amount(line.get("amount"), scale, field=f"{where}.amount")
         postings.append(Posting(account, str(direction), amount, asset))
     check_balanced(postings)
+    check_moves_something(postings)
     return postings
+
+
+def check_moves_something(postings: list[Posting]) -> None:
+    """Some account moves: an entry whose every (account, asset) nets to zero (each
+    account debited and credited the same amount) is refused. A balanced entry may
+    still debit and credit one account in part, as long as something moves."""
+    net: dict[tuple[str, str], int] = defaultdict(int)
+    for posting in postings:
+        signed = posting.amount_minor if posting.direction == "debit" else -posting.amount_minor
+        net[(posting.account, posting.asset)] += signed
+    if all(amount == 0 for amount in net.values()):
+        accounts = ", ".join(f"{account} ({asset})" for account, asset in sorted(net))
+        raise EntryMovesNothing(
+            f"postings: the entry moves nothing: every account nets to zero ({accounts});"
+            " an entry moves value between different accounts",
+            field="postings",
+        )
 
 
 def check_balanced(postings: list[Posting]) -> None:
@@ -206,6 +224,70 @@ class JournalEntry(Aggregate):
         self.actor = actor
         self.reversed_by: str | None = None
         self.status = "posted"
+
+    @classmethod
+    def pending(
+        cls,
+        *,
+        id: UUID,
+        idempotency_key: str,
+        fingerprint: str,
+        effective_date: str,
+        description: str,
+        reference: str,
+        postings: list[list[Any]],
+        metadata: dict[str, str],
+        reverses: str | None,
+        actor: str,
+        correlation_id: str,
+    ) -> JournalEntry:
+        """A new two-phase (pending) entry."""
+        return cls._create(
+            cls.PendingEntryRecorded,
+            id=id,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            effective_date=effective_date,
+            description=description,
+            reference=reference,
+            postings=postings,
+            metadata=metadata,
+            reverses=reverses,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
+    @classmethod
+    def posted(
+        cls,
+        *,
+        id: UUID,
+        idempotency_key: str,
+        fingerprint: str,
+        effective_date: str,
+        description: str,
+        reference: str,
+        postings: list[list[Any]],
+        metadata: dict[str, str],
+        reverses: str | None,
+        actor: str,
+        correlation_id: str,
+    ) -> JournalEntry:
+        """A new final (posted) entry; a reversal names the entry it ``reverses``."""
+        return cls._create(
+            cls.JournalEntryPosted,
+            id=id,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            effective_date=effective_date,
+            description=description,
+            reference=reference,
+            postings=postings,
+            metadata=metadata,
+            reverses=reverses,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
 
     @property
     def lines(self) -> list[Posting]:

@@ -51,5 +51,23 @@ class Period(Aggregate):
         self.period = period
         self.closed = False
 
+    @classmethod
+    def defined(
+        cls,
+        *,
+        id: UUID,
+        period: str,
+        actor: str,
+        correlation_id: str,
+    ) -> Period:
+        """A newly defined period record."""
+        return cls._create(
+            cls.PeriodDefined,
+            id=id,
+            period=period,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
 # The log knows these events under their first module name (see domain.kernel.topics).
 pin_topics("domain.periods", Period)

@@ -1,7 +1,7 @@
 """Outgoing payments: requested, screened, approved (four eyes), funds reserved,
 submitted, then settled, failed or returned; or cancelled before submission.
 
-Statuses and the steps between them (``TRANSITIONS``)::
+Statuses and the steps between them (``domain.payments.statuses``)::
 
     requested --screen--> held (review|hit) --compliance clears--> awaiting_approval
               \\--------> awaiting_approval (clear)     \\--rejects--> rejected
@@ -29,77 +29,24 @@ reports on large cash transactions.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
-import orjson
 from eventsourcing.domain import Aggregate
 
-from domain.kernel.errors import InvalidInput
 from domain.kernel.topics import pin_topics
-
-REQUESTED = "requested"
-HELD = "held"
-AWAITING_APPROVAL = "awaiting_approval"
-FUNDS_RESERVED = "funds_reserved"
-SUBMITTED = "submitted"
-SETTLED = "settled"
-FAILED = "failed"
-RETURNED = "returned"
-CANCELLED = "cancelled"
-REJECTED = "rejected"
-STATUSES = (
-    REQUESTED,
-    HELD,
+from domain.payments.statuses import (
     AWAITING_APPROVAL,
-    FUNDS_RESERVED,
-    SUBMITTED,
-    SETTLED,
-    FAILED,
-    RETURNED,
     CANCELLED,
+    FAILED,
+    FUNDS_RESERVED,
+    HELD,
     REJECTED,
+    REQUESTED,
+    RETURNED,
+    SETTLED,
+    SUBMITTED,
 )
-METHODS = ("transfer", "cash")
-PURPOSE_LENGTH_MAX = 140  # an ISO 20022 remittance line
-BANK_REFERENCE_LENGTH_MAX = 64
-
-# Which statuses each step starts from.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "screen": (REQUESTED,),
-    "decide": (HELD,),
-    "amend": (HELD, AWAITING_APPROVAL),
-    "approve": (AWAITING_APPROVAL,),
-    "submit": (FUNDS_RESERVED,),
-    "settle": (SUBMITTED,),
-    "fail": (SUBMITTED,),
-    "return": (SETTLED,),
-    "cancel": (REQUESTED, HELD, AWAITING_APPROVAL, FUNDS_RESERVED),
-}
-_PAYMENT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:backoffice:payment")
-
-
-def payment_id_for(actor: str, request_key: str) -> UUID:
-    """A payment id derived from who asked and their idempotency key."""
-    return uuid5(_PAYMENT_NAMESPACE, f"{actor}\x00{request_key}")
-
-
-def reservation_key(payment_id: UUID) -> str:
-    """The idempotency key (hence the id) of a payment's funds reservation entry."""
-    return f"payment:{payment_id}:funds"
-
-
-def content_fingerprint(content: dict[str, Any]) -> str:
-    """SHA-256 of the canonical content (personal values already blinded)."""
-    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-def check_method(method: object) -> str:
-    if method not in METHODS:
-        raise InvalidInput(f"method: one of {', '.join(METHODS)}", field="method")
-    assert isinstance(method, str)
-    return method
 
 
 class Payment(Aggregate):
@@ -337,6 +284,52 @@ class Payment(Aggregate):
         self.reversal_entry_id: str | None = None
         self.closing_reason: str | None = None
 
+    @classmethod
+    def requested(
+        cls,
+        *,
+        id: UUID,
+        payee_subject_id: str,
+        payee_account: dict[str, Any] | None,
+        account_scheme: str,
+        account_country: str,
+        amount_minor: int,
+        asset: str,
+        value_date: str,
+        business_date: str,
+        purpose: str,
+        method: str,
+        cash: bool,
+        paying_account: str,
+        clearing_account: str,
+        content_fingerprint: str,
+        approvals_required: int,
+        actor: str,
+        correlation_id: str,
+    ) -> Payment:
+        """A newly requested payment."""
+        return cls._create(
+            cls.PaymentRequested,
+            id=id,
+            payee_subject_id=payee_subject_id,
+            payee_account=payee_account,
+            account_scheme=account_scheme,
+            account_country=account_country,
+            amount_minor=amount_minor,
+            asset=asset,
+            value_date=value_date,
+            business_date=business_date,
+            purpose=purpose,
+            method=method,
+            cash=cash,
+            paying_account=paying_account,
+            clearing_account=clearing_account,
+            content_fingerprint=content_fingerprint,
+            approvals_required=approvals_required,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
     def current_approvers(self) -> list[str]:
         """Approvers of the content as it is now (an amendment voids earlier ones)."""
         return [
@@ -380,6 +373,7 @@ class Payment(Aggregate):
             "updated_at": self.modified_on.isoformat(),
             "version": self.version,
         }
+
 
 # The log knows these events under their first module name (see domain.kernel.topics).
 pin_topics("domain.payments", Payment)

@@ -147,6 +147,42 @@ class Receipt(Aggregate):
         self.compliance_decision: str | None = None
         self.entry_id: str | None = None
 
+    @classmethod
+    def recorded(
+        cls,
+        *,
+        id: UUID,
+        payer_subject_id: str,
+        method: str,
+        cash: bool,
+        amount_minor: int,
+        asset: str,
+        reference: str,
+        value_date: str,
+        business_date: str,
+        debit_account: str,
+        credit_account: str,
+        actor: str,
+        correlation_id: str,
+    ) -> Receipt:
+        """A newly recorded receipt."""
+        return cls._create(
+            cls.ReceiptRecorded,
+            id=id,
+            payer_subject_id=payer_subject_id,
+            method=method,
+            cash=cash,
+            amount_minor=amount_minor,
+            asset=asset,
+            reference=reference,
+            value_date=value_date,
+            business_date=business_date,
+            debit_account=debit_account,
+            credit_account=credit_account,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": str(self.id),

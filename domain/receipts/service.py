@@ -20,15 +20,23 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
 from domain.application import BackOffice
 from domain.kernel import limits
+from domain.kernel.context import Context
 from domain.kernel.errors import InvalidInput
 from domain.kernel.money import check_asset_code, format_amount, parse_amount
+from domain.kernel.unit_of_work import (
+    find,
+    ids_with_topic,
+    save_if_changed,
+    save_new,
+    save_retrying,
+)
+from domain.ledger.accounts import Account
 from domain.ledger.batch import LedgerBatch
-from domain.ledger.commands import Context, PostJournalEntry
-from domain.ledger.steps import find, ids_with_topic, save_retrying, usable_account
+from domain.ledger.commands import PostJournalEntry
+from domain.ledger.steps import usable_account
 from domain.payments.policy import PaymentPolicy
 from domain.receipts.errors import (
     InvalidReceiptTransition,
@@ -44,7 +52,6 @@ from domain.receipts.receipt import (
     check_method,
     receipt_entry_key,
 )
-from domain.sanctions.follow import save_if_changed
 from domain.sanctions.port import CLEARED, REJECTED, ScreeningPort, screen_party
 from domain.subjects.parties import existing_party, resolve_party
 from domain.subjects.service import SubjectRegistry
@@ -76,9 +83,9 @@ def follow_rescreening(
     follows that case or is no longer pending."""
 
     def attempt() -> list[Aggregate]:
-        receipt = find(app, receipt_id)
+        receipt = find(app, receipt_id, Receipt)
         if (
-            not isinstance(receipt, Receipt)
+            receipt is None
             or receipt.status != HELD
             or receipt.compliance_decision is not None
             or receipt.screening_case_id == str(case_id)
@@ -94,6 +101,73 @@ def follow_rescreening(
         return [receipt]
 
     return save_if_changed(app, attempt)
+
+
+def follow_decision(
+    app: BackOffice, context: Context, receipt_id: UUID, decision: str, case_id: UUID
+) -> list[Aggregate]:
+    """The receipt held on ``case_id`` follows compliance's ``decision``, staged for
+    the decision's own commit: cleared -> released and posted (where it would be
+    without the hold; a posting the ledger refuses refuses the decision too);
+    rejected -> rejected, terminal. Otherwise nothing moves."""
+    receipt = find(app, receipt_id, Receipt)
+    if receipt is None or receipt.status != HELD or receipt.screening_case_id != str(case_id):
+        return []
+    common = {
+        "case_id": str(case_id),
+        "actor": context.actor,
+        "correlation_id": context.correlation_id,
+    }
+    if decision == CLEARED:
+        receipt.trigger_event(Receipt.ReceiptReleased, **common)
+        return [*posted_entry(app, context, receipt), receipt]
+    assert decision == REJECTED, decision
+    receipt.trigger_event(Receipt.ReceiptRejected, **common)
+    return [receipt]
+
+
+def posted_entry(app: BackOffice, context: Context, receipt: Receipt) -> list[Aggregate]:
+    """Stage the receipt's journal entry (debit, credit) and ``ReceiptPosted``."""
+    scale = app.catalog().scale_of(receipt.asset)
+    amount = format_amount(receipt.amount_minor, scale)
+    command = PostJournalEntry(
+        context=context,
+        idempotency_key=receipt_entry_key(receipt.id),
+        effective_date=receipt.value_date,
+        postings=[
+            {
+                "account": receipt.debit_account,
+                "direction": "debit",
+                "amount": amount,
+                "asset": receipt.asset,
+            },
+            {
+                "account": receipt.credit_account,
+                "direction": "credit",
+                "amount": amount,
+                "asset": receipt.asset,
+            },
+        ],
+        description=f"Receipt {receipt.id} ({receipt.method})",
+        reference=receipt.reference,
+        metadata={"receipt_id": str(receipt.id), "cash": str(receipt.cash).lower()},
+    )
+    batch = LedgerBatch(app)
+    batch.preload([command])
+    staged = batch.stage_entry(command)
+    assert isinstance(staged, UUID), staged
+    receipt.trigger_event(
+        Receipt.ReceiptPosted,
+        entry_id=str(staged),
+        cash=receipt.cash,
+        payer_subject_id=receipt.payer_subject_id,
+        business_date=receipt.business_date,
+        amount_minor=receipt.amount_minor,
+        asset=receipt.asset,
+        actor=context.actor,
+        correlation_id=context.correlation_id,
+    )
+    return batch.aggregates()
 
 
 class Receipts:
@@ -112,8 +186,8 @@ class Receipts:
         self.policy = policy or PaymentPolicy()
 
     def get(self, receipt_id: UUID) -> Receipt:
-        found = find(self.app, receipt_id)
-        if not isinstance(found, Receipt):
+        found = find(self.app, receipt_id, Receipt)
+        if found is None:
             raise UnknownReceipt(f"receipt {receipt_id} does not exist", field="receipt_id")
         return found
 
@@ -151,15 +225,7 @@ class Receipts:
         amount_minor = parse_amount(amount, self.app.catalog().scale_of(asset), field="amount")
         reference = limits.bounded_text(reference, "reference", limits.REFERENCE_LENGTH_MAX)
         value_date = limits.effective_date(value_date, "value_date")
-        default_debit = self.policy.cash_account if method == "cash" else self.policy.bank_account
-        debit = usable_account(self.app, debit_account or default_debit, asset, "debit_account")
-        credit = usable_account(
-            self.app, credit_account or self.policy.receivables_account, asset, "credit_account"
-        )
-        if debit.code == credit.code:
-            raise InvalidInput(
-                "credit_account: must differ from the debit account", field="credit_account"
-            )
+        debit, credit = self._accounts(method, asset, debit_account, credit_account)
         party = resolve_party(
             self.registry,
             context,
@@ -170,8 +236,7 @@ class Receipts:
             item_kind=ITEM_KIND,
             item_id=receipt_id,
         )
-        receipt = Receipt._create(
-            Receipt.ReceiptRecorded,
+        receipt = Receipt.recorded(
             id=receipt_id,
             payer_subject_id=str(party.subject_id),
             method=method,
@@ -187,18 +252,29 @@ class Receipts:
             correlation_id=context.correlation_id,
         )
         new = [] if party.new_subject is None else [party.new_subject]
-        with self.app.write_lock:
-            if find(self.app, receipt_id) is not None:
-                raise ReceiptAlreadyRecorded(
-                    f"receipt {receipt_id} was already recorded", field="receipt_id"
-                )
-            try:
-                recordings = self.app.save(*new, receipt)
-            except IntegrityError:
-                raise ReceiptAlreadyRecorded(
-                    f"receipt {receipt_id} was already recorded", field="receipt_id"
-                ) from None
-        return int(recordings[-1].notification.id)
+        return save_new(
+            self.app,
+            receipt,
+            *new,
+            exists=lambda: ReceiptAlreadyRecorded(
+                f"receipt {receipt_id} was already recorded", field="receipt_id"
+            ),
+        )
+
+    def _accounts(
+        self, method: str, asset: str, debit_account: str | None, credit_account: str | None
+    ) -> tuple[Account, Account]:
+        """The (debit, credit) accounts of a receipt: the policy's unless given."""
+        default_debit = self.policy.cash_account if method == "cash" else self.policy.bank_account
+        debit = usable_account(self.app, debit_account or default_debit, asset, "debit_account")
+        credit = usable_account(
+            self.app, credit_account or self.policy.receivables_account, asset, "credit_account"
+        )
+        if debit.code == credit.code:
+            raise InvalidInput(
+                "credit_account: must differ from the debit account", field="credit_account"
+            )
+        return debit, credit
 
     def screen(self, context: Context, receipt_id: UUID) -> int:
         """Screen the payer; clear: post in the same commit; review or hit: held."""
@@ -269,9 +345,13 @@ class Receipts:
         assert receipt.screening_case_id is not None
         case_id = UUID(receipt.screening_case_id)
         if clear:
-            self.screening.clear(context, case_id, reason)
+            position = self.screening.clear(context, case_id, reason)
+            if self.get(receipt_id).status != HELD and isinstance(position, int):
+                return position  # the decision posted the receipt in its own commit
             return self.post(context, receipt_id)
-        self.screening.reject(context, case_id, reason)
+        position = self.screening.reject(context, case_id, reason)
+        if self.get(receipt_id).status != HELD and isinstance(position, int):
+            return position  # the decision rejected the receipt in its own commit
 
         def attempt() -> list[Aggregate]:
             current = self.get(receipt_id)
@@ -287,46 +367,7 @@ class Receipts:
         return save_retrying(self.app, attempt)
 
     def _post_entry(self, context: Context, receipt: Receipt) -> list[Aggregate]:
-        scale = self.app.catalog().scale_of(receipt.asset)
-        amount = format_amount(receipt.amount_minor, scale)
-        command = PostJournalEntry(
-            context=context,
-            idempotency_key=receipt_entry_key(receipt.id),
-            effective_date=receipt.value_date,
-            postings=[
-                {
-                    "account": receipt.debit_account,
-                    "direction": "debit",
-                    "amount": amount,
-                    "asset": receipt.asset,
-                },
-                {
-                    "account": receipt.credit_account,
-                    "direction": "credit",
-                    "amount": amount,
-                    "asset": receipt.asset,
-                },
-            ],
-            description=f"Receipt {receipt.id} ({receipt.method})",
-            reference=receipt.reference,
-            metadata={"receipt_id": str(receipt.id), "cash": str(receipt.cash).lower()},
-        )
-        batch = LedgerBatch(self.app)
-        batch.preload([command])
-        staged = batch.stage_entry(command)
-        assert isinstance(staged, UUID), staged
-        receipt.trigger_event(
-            Receipt.ReceiptPosted,
-            entry_id=str(staged),
-            cash=receipt.cash,
-            payer_subject_id=receipt.payer_subject_id,
-            business_date=receipt.business_date,
-            amount_minor=receipt.amount_minor,
-            asset=receipt.asset,
-            actor=context.actor,
-            correlation_id=context.correlation_id,
-        )
-        return batch.aggregates()
+        return posted_entry(self.app, context, receipt)
 
     @staticmethod
     def _check_status(receipt: Receipt, allowed: str, step: str) -> None:

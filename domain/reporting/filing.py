@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -80,6 +81,34 @@ class ReportFiling(Aggregate):
         self.row_count = row_count
         self.filed_by = actor
         self.correlation_id = correlation_id
+
+    @classmethod
+    def filed(
+        cls,
+        *,
+        id: UUID,
+        report: str,
+        parameters: dict[str, str],
+        as_of_position: int,
+        digest: str,
+        digest_version: str,
+        row_count: int,
+        actor: str,
+        correlation_id: str,
+    ) -> ReportFiling:
+        """A new report filing record."""
+        return cls._create(
+            cls.ReportFiled,
+            id=id,
+            report=report,
+            parameters=parameters,
+            as_of_position=as_of_position,
+            digest=digest,
+            digest_version=digest_version,
+            row_count=row_count,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.application import BackOffice
-from domain.ledger.commands import Context
+from domain.kernel.context import Context
+from domain.kernel.unit_of_work import find
 from domain.reporting.errors import UnknownReportFiling
 from domain.reporting.filing import ReportFiling, check_filing
 
@@ -49,8 +48,7 @@ class ReportFilings:
             command.digest,
             command.row_count,
         )
-        filing = ReportFiling._create(
-            ReportFiling.ReportFiled,
+        filing = ReportFiling.filed(
             id=command.filing_id or uuid4(),
             report=command.report,
             parameters=dict(sorted(command.parameters.items())),
@@ -71,11 +69,8 @@ class ReportFilings:
         return filing.id, position
 
     def get(self, filing_id: UUID) -> ReportFiling:
-        try:
-            found: object = self.app.repository.get(filing_id)
-        except AggregateNotFoundError:
-            found = None
-        if not isinstance(found, ReportFiling):
+        found = find(self.app, filing_id, ReportFiling)
+        if found is None:
             raise UnknownReportFiling(
                 f"report filing {filing_id} does not exist", field="filing_id"
             )

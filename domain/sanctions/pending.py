@@ -8,6 +8,10 @@ name is read (and sealed in the new case) through the subject registry.
 ``follow_rescreening(app)`` tells each item's owner its new case: the
 payment or receipt records it, and a hit or review holds it.
 
+``follow_decision(app)`` moves the payment or receipt held on a case when
+compliance decides it (whichever interface decided), in the decision's commit:
+cleared releases it, rejected rejects it.
+
 ``screening_with_pending`` builds the screening commands wired this way; the
 API's list loading and ``backoffice sanctions load`` use it.
 """
@@ -17,18 +21,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from domain.application import BackOffice
-from domain.ledger.commands import Context
+from domain.kernel.context import Context
 from domain.payments import service as payment_commands
 from domain.receipts import service as receipt_commands
 from domain.sanctions.matching import THRESHOLD_DEFAULT
-from domain.sanctions.service import (
+from domain.sanctions.outcomes import (
+    DecisionFollowers,
     PendingItem,
     PendingItems,
     Rescreened,
-    SanctionsScreening,
     ScreeningOutcome,
 )
+from domain.sanctions.service import SanctionsScreening
 from domain.subjects.service import SubjectRegistry
 
 Lister = Callable[[BackOffice], list[tuple[str, str, UUID]]]
@@ -71,6 +78,32 @@ def follow_rescreening(app: BackOffice) -> Rescreened:
     return follow
 
 
+DecisionFollower = Callable[[BackOffice, Context, UUID, str, UUID], list[Aggregate]]
+_DECISION_FOLLOWERS: dict[str, DecisionFollower] = {
+    payment_commands.ITEM_KIND: payment_commands.follow_decision,
+    receipt_commands.ITEM_KIND: receipt_commands.follow_decision,
+}
+
+
+def follow_decision(app: BackOffice) -> DecisionFollowers:
+    """What makes the payment or receipt held on a case follow compliance's
+    decision, in the decision's commit (an ad hoc case has no owner: nothing)."""
+
+    def follow(
+        context: Context, item_kind: str, item_id: str, decision: str, case_id: UUID
+    ) -> list[Aggregate]:
+        follower = _DECISION_FOLLOWERS.get(item_kind)
+        try:
+            owner_id = UUID(item_id)
+        except ValueError:
+            return []  # an ad hoc item id, not a payment's or receipt's
+        if follower is None:
+            return []
+        return follower(app, context, owner_id, decision, case_id)
+
+    return follow
+
+
 def screening_with_pending(
     app: BackOffice, registry: SubjectRegistry, *, threshold: int = THRESHOLD_DEFAULT
 ) -> SanctionsScreening:
@@ -81,4 +114,5 @@ def screening_with_pending(
         registry=registry,
         pending_items=pending_items(app),
         on_rescreened=follow_rescreening(app),
+        on_decided=follow_decision(app),
     )

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 from uuid import UUID
 
-from domain.ledger.commands import Context
+from domain.kernel.context import Context
 
 RESULTS = ("clear", "review", "hit")
 CLEARED = "cleared"

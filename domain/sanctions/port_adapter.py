@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.ledger.commands import Context
+from domain.kernel.context import Context
 from domain.sanctions.port import CLEARED, REJECTED, ScreeningResult
 from domain.sanctions.service import SanctionsScreening
 

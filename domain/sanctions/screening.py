@@ -1,5 +1,9 @@
 """Sanctions screening as events: lists loaded, the active list, screening cases.
 
+``ScreeningCase`` and the ids and checks the four aggregates share are here;
+the others each have their module (``sanctions_list``, ``active_list``,
+``screened_item``), all under the topics of this module's first name.
+
 - ``SanctionsList`` (id ``uuid5(version)``): ``SanctionsListLoaded`` keeps the
   whole list in compact form (``[ent_num, name, type, program, [aliases]]``),
   so any screening decision can be re-derived from the log alone. Loading the
@@ -78,86 +82,6 @@ def check_item(item_kind: object, item_id: object) -> tuple[str, str]:
         raise InvalidInput(f"item_kind: one of {', '.join(ITEM_KINDS)}", field="item_kind")
     assert isinstance(item_kind, str)
     return item_kind, limits.bounded_text(item_id, "item_id", ITEM_ID_LENGTH_MAX)
-
-
-class SanctionsList(Aggregate):
-    """One version of a sanctions list, as loaded."""
-
-    class SanctionsListLoaded(Aggregate.Created):
-        """``list_version`` (SHA-256 over the files' digests), ``source``, the files'
-        ``sdn_sha256``/``alt_sha256``, counts, ``loaded_at`` (UTC ISO 8601), the
-        ``normalisation`` names are compared in, and the ``entries``."""
-
-        list_version: str
-        source: str
-        sdn_sha256: str
-        alt_sha256: str
-        entry_count: int
-        alias_count: int
-        loaded_at: str
-        normalisation: str
-        entries: list[list[Any]]
-        actor: str
-        correlation_id: str
-
-    def __init__(  # the SanctionsListLoaded fields; only assigns
-        self,
-        list_version: str,
-        source: str,
-        sdn_sha256: str,
-        alt_sha256: str,
-        entry_count: int,
-        alias_count: int,
-        loaded_at: str,
-        normalisation: str,
-        entries: list[list[Any]],
-        actor: str,
-        correlation_id: str,
-    ) -> None:
-        self.list_version = list_version
-        self.source = source
-        self.sdn_sha256 = sdn_sha256
-        self.alt_sha256 = alt_sha256
-        self.entry_count = entry_count
-        self.alias_count = alias_count
-        self.loaded_at = loaded_at
-        self.normalisation = normalisation
-        self.entries = entries
-        self.loaded_by = actor
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "list_version": self.list_version,
-            "source": self.source,
-            "sdn_sha256": self.sdn_sha256,
-            "alt_sha256": self.alt_sha256,
-            "entry_count": self.entry_count,
-            "alias_count": self.alias_count,
-            "loaded_at": self.loaded_at,
-            "loaded_by": self.loaded_by,
-            "normalisation": self.normalisation,
-        }
-
-
-class ActiveSanctionsList(Aggregate):
-    """The list version screening uses: the latest one loaded."""
-
-    class ListActivated(Aggregate.Created):
-        list_version: str
-        actor: str
-        correlation_id: str
-
-    class ListReplaced(Aggregate.Event):
-        list_version: str
-        previous_version: str
-        actor: str
-        correlation_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.list_version = self.list_version
-
-    def __init__(self, list_version: str, actor: str, correlation_id: str) -> None:
-        self.list_version = list_version
 
 
 class ScreeningCase(Aggregate):
@@ -312,6 +236,50 @@ class ScreeningCase(Aggregate):
         self.decision_reason: str | None = None
         self.superseded_by: str | None = None
 
+    @classmethod
+    def performed(
+        cls,
+        *,
+        id: UUID,
+        item_kind: str,
+        item_id: str,
+        subject_id: str,
+        party_name: str,
+        sealed_name: dict[str, Any] | None,
+        normalised_name: str,
+        name_digest: str,
+        list_version: str,
+        threshold: int,
+        scorer: str,
+        normalisation: str,
+        result: str,
+        matches: list[dict[str, Any]],
+        supersedes: str,
+        actor: str,
+        correlation_id: str,
+    ) -> ScreeningCase:
+        """A new screening case: one screening of one item."""
+        return cls._create(
+            cls.ScreeningPerformed,
+            id=id,
+            item_kind=item_kind,
+            item_id=item_id,
+            subject_id=subject_id,
+            party_name=party_name,
+            sealed_name=sealed_name,
+            normalised_name=normalised_name,
+            name_digest=name_digest,
+            list_version=list_version,
+            threshold=threshold,
+            scorer=scorer,
+            normalisation=normalisation,
+            result=result,
+            matches=matches,
+            supersedes=supersedes,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
     def decide(self, decision: str, actor: str, reason: str) -> None:
         self.decision = decision
         self.decided_by = actor
@@ -364,42 +332,5 @@ class ScreeningCase(Aggregate):
         }
 
 
-class ScreenedItem(Aggregate):
-    """An item (a payment, a receipt) that has been screened: its latest case."""
-
-    class ItemScreened(Aggregate.Created):
-        item_kind: str
-        item_id: str
-        case_id: str
-        list_version: str
-        actor: str
-        correlation_id: str
-
-    class ItemRescreened(Aggregate.Event):
-        case_id: str
-        list_version: str
-        actor: str
-        correlation_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.latest_case_id = self.case_id
-            aggregate.latest_version = self.list_version
-            aggregate.case_count += 1
-
-    def __init__(
-        self,
-        item_kind: str,
-        item_id: str,
-        case_id: str,
-        list_version: str,
-        actor: str,
-        correlation_id: str,
-    ) -> None:
-        self.item_kind = item_kind
-        self.item_id = item_id
-        self.latest_case_id = case_id
-        self.latest_version = list_version
-        self.case_count = 1
-
 # The log knows these events under their first module name (see domain.kernel.topics).
-pin_topics("domain.screening", SanctionsList, ActiveSanctionsList, ScreeningCase, ScreenedItem)
+pin_topics("domain.screening", ScreeningCase)

@@ -6,23 +6,19 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.utils import get_topic
-
 from domain.application import BackOffice
 from domain.kernel.money import format_amount
+from domain.kernel.unit_of_work import find, ids_with_topic
 from domain.settlements.errors import UnknownInstruction, UnknownObligation
-from domain.settlements.settlement import Obligation, SettlementInstruction
-
-LOG_PAGE_SIZE = 1000
-
-
-def _topic(event_class: type) -> str:
-    return get_topic(event_class)
+from domain.settlements.obligation import Obligation
+from domain.settlements.settlement import SettlementInstruction
 
 
 class SettlementReads:
-    """Reads over ``app`` (a BackOffice); ``Settlements`` adds the commands."""
+    """Reads over ``app`` (a BackOffice); ``Settlements`` adds the commands.
+    Obligations and instructions are found from the log by their creation
+    topic; a projection (counterparty -> open obligations) would take over
+    when their number makes this scan slow."""
 
     def __init__(self, app: BackOffice) -> None:
         self.app = app
@@ -44,11 +40,7 @@ class SettlementReads:
         return found
 
     def _find(self, aggregate_id: UUID) -> object | None:
-        try:
-            found: object = self.app.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        return found
+        return find(self.app, aggregate_id, object)
 
     def obligation_view(self, obligation: Obligation) -> dict[str, Any]:
         """The obligation with its amount as a decimal string too."""
@@ -69,27 +61,12 @@ class SettlementReads:
 
     def list_obligations(self) -> list[Obligation]:
         """Every obligation ever recorded, oldest first, as it stands now."""
-        ids = self._ids_with_topic(_topic(Obligation.ObligationRecorded))
+        ids = ids_with_topic(self.app, Obligation.ObligationRecorded)
         found = self.app.current_aggregates(ids)
         return [found_one for found_one in (found[i] for i in ids) if found_one is not None]
 
     def list_instructions(self) -> list[SettlementInstruction]:
         """Every settlement instruction ever created, oldest first, as it stands now."""
-        ids = self._ids_with_topic(_topic(SettlementInstruction.InstructionCreated))
+        ids = ids_with_topic(self.app, SettlementInstruction.InstructionCreated)
         found = self.app.current_aggregates(ids)
         return [found_one for found_one in (found[i] for i in ids) if found_one is not None]
-
-    def _ids_with_topic(self, topic: str) -> list[UUID]:
-        # Obligations and instructions are found from the log by their creation
-        # topic; a projection (counterparty -> open obligations) would take
-        # over when their number makes this scan slow.
-        ids: list[UUID] = []
-        start = 1
-        while True:
-            page = self.app.recorder.select_notifications(
-                start=start, limit=LOG_PAGE_SIZE, topics=[topic]
-            )
-            ids.extend(UUID(str(notification.originator_id)) for notification in page)
-            if len(page) < LOG_PAGE_SIZE:
-                return ids
-            start = page[-1].id + 1

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -39,6 +39,9 @@ from domain.kernel import limits
 from domain.kernel.errors import InvalidInput
 from domain.kernel.topics import pin_topics
 from domain.ledger.journal import Posting
+
+if TYPE_CHECKING:
+    from domain.settlements.obligation import Obligation
 
 OBLIGATION_DIRECTIONS = ("receivable", "payable")
 NET_DIRECTIONS = ("we_receive", "we_pay", "zero")
@@ -172,108 +175,6 @@ def confirmation_differences(
 # --- aggregates ---------------------------------------------------------------
 
 
-class Obligation(Aggregate):
-    """Money owed to us (receivable) or by us (payable) by ``counterparty``."""
-
-    class ObligationRecorded(Aggregate.Created):
-        """``amount_minor`` > 0 of ``asset`` due on ``due_date``, sitting in ``account``."""
-
-        counterparty: str
-        direction: str
-        amount_minor: int
-        asset: str
-        due_date: str
-        reference: str
-        account: str
-        actor: str
-        correlation_id: str
-
-    class ObligationInstructed(Aggregate.Event):
-        instruction_id: str
-        actor: str
-        correlation_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.status = INSTRUCTED
-            aggregate.instruction_id = self.instruction_id
-
-    class ObligationReleased(Aggregate.Event):
-        """Its instruction was cancelled: the obligation is open again."""
-
-        instruction_id: str
-        reason: str
-        actor: str
-        correlation_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.status = OPEN
-            aggregate.instruction_id = None
-
-    class ObligationSettled(Aggregate.Event):
-        """Cleared by journal entry ``entry_id`` of instruction ``instruction_id``."""
-
-        instruction_id: str
-        entry_id: str
-        actor: str
-        correlation_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.status = SETTLED
-            aggregate.entry_id = self.entry_id
-
-    class ObligationCancelled(Aggregate.Event):
-        reason: str
-        actor: str
-        correlation_id: str
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate.status = CANCELLED
-            aggregate.cancel_reason = self.reason
-
-    def __init__(  # the ObligationRecorded fields; only assigns
-        self,
-        counterparty: str,
-        direction: str,
-        amount_minor: int,
-        asset: str,
-        due_date: str,
-        reference: str,
-        account: str,
-        actor: str,
-        correlation_id: str,
-    ) -> None:
-        self.counterparty = counterparty
-        self.direction = direction
-        self.amount_minor = amount_minor
-        self.asset = asset
-        self.due_date = due_date
-        self.reference = reference
-        self.account = account
-        self.recorded_by = actor
-        self.status = OPEN
-        self.instruction_id: str | None = None
-        self.entry_id: str | None = None
-        self.cancel_reason: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "counterparty": self.counterparty,
-            "direction": self.direction,
-            "amount_minor": self.amount_minor,
-            "asset": self.asset,
-            "due_date": self.due_date,
-            "reference": self.reference,
-            "account": self.account,
-            "status": self.status,
-            "instruction_id": self.instruction_id,
-            "entry_id": self.entry_id,
-            "cancel_reason": self.cancel_reason,
-            "recorded_by": self.recorded_by,
-            "version": self.version,
-        }
-
-
 class SettlementInstruction(Aggregate):
     """The net of a counterparty's obligations in one asset, for one value date."""
 
@@ -405,6 +306,40 @@ class SettlementInstruction(Aggregate):
         self.last_failure_reason: str | None = None
         self.cancel_reason: str | None = None
 
+    @classmethod
+    def instructed(
+        cls,
+        *,
+        id: UUID,
+        counterparty: str,
+        asset: str,
+        value_date: str,
+        obligation_ids: list[str],
+        gross_receivable_minor: int,
+        gross_payable_minor: int,
+        net_amount_minor: int,
+        net_direction: str,
+        cash_account: str,
+        actor: str,
+        correlation_id: str,
+    ) -> SettlementInstruction:
+        """A new settlement instruction netting its obligations."""
+        return cls._create(
+            cls.InstructionCreated,
+            id=id,
+            counterparty=counterparty,
+            asset=asset,
+            value_date=value_date,
+            obligation_ids=obligation_ids,
+            gross_receivable_minor=gross_receivable_minor,
+            gross_payable_minor=gross_payable_minor,
+            net_amount_minor=net_amount_minor,
+            net_direction=net_direction,
+            cash_account=cash_account,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
     @property
     def closed(self) -> bool:
         return self.status in INSTRUCTION_CLOSED_STATES
@@ -432,4 +367,4 @@ class SettlementInstruction(Aggregate):
         }
 
 # The log knows these events under their first module name (see domain.kernel.topics).
-pin_topics("domain.settlements", Obligation, SettlementInstruction)
+pin_topics("domain.settlements", SettlementInstruction)

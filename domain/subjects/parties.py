@@ -21,8 +21,8 @@ from uuid import UUID
 
 import orjson
 
+from domain.kernel.context import Context
 from domain.kernel.errors import InvalidInput
-from domain.ledger.commands import Context
 from domain.subjects.errors import SubjectAlreadyErased, SubjectAlreadyRegistered, UnknownSubject
 from domain.subjects.sealing import blind, open_envelope, seal
 from domain.subjects.service import SubjectRegistry
@@ -44,6 +44,9 @@ class Party:
     key: bytes
     name: str
     new_subject: DataSubject | None = None
+    bank_account: str | None = None
+    """The subject's ``bank_account`` on file (opened; never stored by the item in
+    the clear), or None when it has none."""
 
     def seal_value(self, field: str, value: dict[str, str]) -> dict[str, Any]:
         return seal(self.key, self.subject_id, field, _canonical_text(value))
@@ -109,7 +112,10 @@ def existing_party(registry: SubjectRegistry, subject_id: UUID, *, field: str) -
             f"{field}: subject {subject_id} has no name to screen; add one first", field=field
         )
     name = open_envelope(key, subject.id, "name", subject.sealed["name"])
-    return Party(subject.id, key, name)
+    bank_account = None
+    if "bank_account" in subject.sealed:
+        bank_account = open_envelope(key, subject.id, "bank_account", subject.sealed["bank_account"])
+    return Party(subject.id, key, name, bank_account=bank_account)
 
 
 def _new_party(
@@ -142,15 +148,14 @@ def _new_party(
         raise SubjectAlreadyErased(
             f"{field}: subject {subject_id} was erased; its id is never reused", field=field
         )
-    subject = DataSubject._create(
-        DataSubject.SubjectRegistered,
+    subject = DataSubject.registered(
         id=subject_id,
         kind=kind,
         sealed={name: seal(key, subject_id, name, value) for name, value in checked.items()},
         actor=context.actor,
         correlation_id=context.correlation_id,
     )
-    return Party(subject_id, key, checked["name"], subject)
+    return Party(subject_id, key, checked["name"], subject, checked.get("bank_account"))
 
 
 def _exists(registry: SubjectRegistry, subject_id: UUID) -> bool:

@@ -22,13 +22,13 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.application import BackOffice
 from domain.kernel import limits
+from domain.kernel.context import Context
 from domain.kernel.errors import ConcurrencyConflict
-from domain.ledger.commands import Context
+from domain.kernel.unit_of_work import find, save_once
 from domain.subjects.errors import (
     LegalHoldNotActive,
     SubjectAlreadyErased,
@@ -111,11 +111,7 @@ class SubjectRegistry:
         return subject
 
     def _find(self, subject_id: UUID) -> DataSubject | None:
-        try:
-            found: object = self.app.repository.get(subject_id)
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, DataSubject) else None
+        return find(self.app, subject_id, DataSubject)
 
     def read_subject(self, subject_id: UUID) -> dict[str, Any]:
         """The subject with its personal fields decrypted (``[erased]`` after erasure)."""
@@ -149,8 +145,7 @@ class SubjectRegistry:
             raise SubjectAlreadyErased(
                 f"subject {subject_id} was erased; its id is never reused", field="reference"
             )
-        subject = DataSubject._create(
-            DataSubject.SubjectRegistered,
+        subject = DataSubject.registered(
             id=subject_id,
             kind=kind,
             sealed={name: seal(key, subject_id, name, value) for name, value in checked.items()},
@@ -315,10 +310,6 @@ class SubjectRegistry:
         return subject
 
     def _save(self, subject: DataSubject) -> int:
-        try:
-            recordings = self.app.save(subject)
-        except IntegrityError:
-            raise ConcurrencyConflict(
-                "the subject changed concurrently by another writer; retry"
-            ) from None
-        return int(recordings[-1].notification.id)
+        return save_once(
+            self.app, subject, conflict="the subject changed concurrently by another writer; retry"
+        )

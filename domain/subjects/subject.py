@@ -204,6 +204,26 @@ class DataSubject(Aggregate):
         self.erased = False
         self.erased_at: str | None = None
 
+    @classmethod
+    def registered(
+        cls,
+        *,
+        id: UUID,
+        kind: str,
+        sealed: dict[str, dict[str, Any]],
+        actor: str,
+        correlation_id: str,
+    ) -> DataSubject:
+        """A newly registered data subject (its fields already sealed)."""
+        return cls._create(
+            cls.SubjectRegistered,
+            id=id,
+            kind=kind,
+            sealed=sealed,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
     def active_holds(self, today: date) -> list[dict[str, Any]]:
         """Holds not lifted and not past their ``until`` date."""
         return [
