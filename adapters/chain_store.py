@@ -7,14 +7,14 @@ and nothing else.
 from __future__ import annotations
 
 import queue
-import sqlite3
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 from adapters.auditkit.audit_verify import ChainVerifier, VerifyReport
 from adapters.auditkit.checkpoint_note import Checkpoint, parse
-from adapters.database import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
+from adapters.connections import ConnectionHolder
+from adapters.database import Database
 from adapters.log_reader import gc_paused
 
 PAGE_SIZE = 10_000
@@ -39,24 +39,22 @@ def table_names(database: Database) -> tuple[str, str, str]:
 
 
 class ChainReader:
-    """One read connection to the chain of ``database``."""
+    """One read connection to the chain of ``database`` (one caller at a time)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self.events, self.chain, self.checkpoints_table = table_names(database)
         self.sqlite = database.backend == "sqlite"
         self.mark = "?" if self.sqlite else "%s"
-        if self.sqlite:
-            self.connection: Any = sqlite3.connect(
-                f"file:{database.sqlite_path}?mode=ro", uri=True, timeout=LOCK_TIMEOUT_S * 5
-            )
-        else:
-            import psycopg
+        self._holder = ConnectionHolder(database, read_only=True)
 
-            self.connection = psycopg.connect(**postgres_connect_kwargs(database), autocommit=True)  # type: ignore[arg-type]
+    @property
+    def connection(self) -> Any:
+        """The reader's connection (checked, and replaced when the server dropped it)."""
+        return self._holder.connection()
 
     def close(self) -> None:
-        self.connection.close()
+        self._holder.close()
 
     def __enter__(self) -> ChainReader:
         return self

@@ -103,6 +103,10 @@ def chain_parameters(
     )
 
 
+APPEND_LOCK_SQLSTATE = "BOL01"
+"""Raised when the append lock was not granted in time (a class of our own: see below)."""
+
+
 def advisory_key(name: str) -> int:
     """A signed 64-bit advisory lock key for ``name``."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
@@ -119,10 +123,26 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         chain = Identifier(self.chain_table_name)
         checkpoints = Identifier(self.checkpoints_table_name)
         refuse = Identifier(f"{events_table_name}_refuse_change")
+        # The wait for the append lock is bounded in the database, and a lock
+        # still held at the bound is raised with SQLSTATE APPEND_LOCK_SQLSTATE:
+        # not an OperationalError, so the library's insert does not retry it
+        # ten times (a lock timeout of 2 s became a 22 s wait). A held lock is
+        # an answer for the caller (503, retry later), not a transient fault.
+        # The lock taken inside the block's subtransaction stays with the
+        # transaction when the block ends normally.
         self.lock_table_statements = [
             SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout),
-            SQL("SELECT pg_advisory_xact_lock({0})").format(
-                Literal(advisory_key(f"{datastore.schema}.{events_table_name}:insert"))
+            SQL(
+                "DO $$ BEGIN PERFORM pg_advisory_xact_lock({key}); "
+                "EXCEPTION WHEN lock_not_available THEN RAISE EXCEPTION USING "
+                "ERRCODE = {code}, MESSAGE = {message}; END $$"
+            ).format(
+                key=Literal(advisory_key(f"{datastore.schema}.{events_table_name}:insert")),
+                code=Literal(APPEND_LOCK_SQLSTATE),
+                message=Literal(
+                    f"the log's append lock was not granted within {datastore.lock_timeout} s"
+                    " (another writer holds it); nothing was written, retry later"
+                ),
             ),
         ]
         self.sql_create_statements += [

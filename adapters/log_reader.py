@@ -15,7 +15,6 @@ backends (SQLite stores them as 32 hex digits), so they compare equal to the
 from __future__ import annotations
 
 import gc
-import sqlite3
 from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -23,7 +22,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from adapters.database import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
+from adapters.connections import ConnectionHolder
+from adapters.database import Database
 
 APPLICATION_NAME = "backoffice"
 PAGE_SIZE_DEFAULT = 5_000
@@ -71,38 +71,22 @@ class LogEvent(NamedTuple):
 
 
 class LogReader:
-    """Reads the log of ``database`` in pages; owns one connection until closed."""
+    """Reads the log of ``database`` in pages; holds one connection (replaced when it
+    breaks) until closed; one caller at a time."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self._connection: Any = None
+        self._holder = ConnectionHolder(database)
         self._table_seen = False
 
     # --- connection -------------------------------------------------------
 
     def _connect(self) -> Any:
-        if self._connection is not None:
-            return self._connection
-        if self.database.backend == "sqlite":
-            self._connection = sqlite3.connect(
-                self.database.sqlite_path,
-                uri=True,
-                check_same_thread=False,  # the fold pipeline reads in its own thread
-                timeout=LOCK_TIMEOUT_S * 5,
-            )
-        else:
-            import psycopg
-
-            self._connection = psycopg.connect(
-                **postgres_connect_kwargs(self.database),  # type: ignore[arg-type]
-                autocommit=True,
-            )
-        return self._connection
+        # Checked before each statement and replaced when the server dropped it.
+        return self._holder.connection()
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self._holder.close()
 
     def __enter__(self) -> LogReader:
         return self

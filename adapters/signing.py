@@ -2,15 +2,14 @@
 
 ``BACKOFFICE_SIGNING_KEY_FILE`` names a file holding the private key (PEM
 PKCS#8, or 64 hex digits of the raw seed); ``BACKOFFICE_SIGNING_KEY`` holds
-the same inline. ``backoffice keys generate`` writes a new one. The public
-key (``backoffice keys public``) is all a verifier needs.
+the same inline (both read by ``adapters.settings``). ``backoffice keys
+generate`` writes a new one. The public key (``backoffice keys public``) is
+all a verifier needs.
 """
 
 from __future__ import annotations
 
 import base64
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,19 +79,17 @@ def signer_from_text(text: str, source: str) -> Signer:
     raise SettingsError(f"{source}: expected a PEM private key or 64 hex digits of an Ed25519 seed")
 
 
-def signer_from_environment(environ: Mapping[str, str] | None = None) -> Signer | None:
-    """The configured signer, or None when no key is configured."""
-    env = os.environ if environ is None else environ
-    path = env.get(KEY_FILE_ENV, "")
-    inline = env.get(KEY_ENV, "")
-    if path and inline:
+def load_signer(key_file: Path | str | None, key_text: str = "") -> Signer | None:
+    """The signer from a key file or inline key text (``adapters.settings`` passes
+    ``BACKOFFICE_SIGNING_KEY_FILE`` / ``BACKOFFICE_SIGNING_KEY``), or None when neither."""
+    if key_file and key_text:
         raise SettingsError(f"{KEY_FILE_ENV} and {KEY_ENV}: set one, not both")
-    if path:
+    if key_file:
         try:
-            text = Path(path).read_text(encoding="ascii")
+            text = Path(key_file).read_text(encoding="ascii")
         except (OSError, UnicodeError) as error:
-            raise SettingsError(f"{KEY_FILE_ENV}: cannot read {path} ({error})") from None
+            raise SettingsError(f"{KEY_FILE_ENV}: cannot read {key_file} ({error})") from None
         return signer_from_text(text, KEY_FILE_ENV)
-    if inline:
-        return signer_from_text(inline, KEY_ENV)
+    if key_text:
+        return signer_from_text(key_text, KEY_ENV)
     return None

@@ -20,8 +20,9 @@ WAL checkpoint so the old page leaves the write-ahead log; PostgreSQL gets a
 (backups, WAL archives) are beyond this store: wrapping the keys under a
 master key (a KMS) is what would reach those, and is not built here.
 
-Connections are short-lived (one per call): key operations are rare next to
-postings, and nothing needs closing when an API process stops.
+One connection per store (``adapters.connections``), replaced when the
+server dropped it; request threads take turns on it: key operations are
+rare next to postings.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from adapters.database import LOCK_TIMEOUT_S, Database, postgres_connect_kwargs
+from adapters.connections import ConnectionHolder, open_sqlite
+from adapters.database import Database
 from domain.subjects.sealing import KEY_BYTES, new_key
 
 TABLE_NAME = "subject_keys"
@@ -54,6 +56,7 @@ class SubjectKeyStore:
     def __init__(self, database: Database) -> None:
         self.database = database
         self._table_ready = False
+        self._holder = ConnectionHolder(database, configure=_configure)
         if database.backend == "sqlite":
             path = database.sqlite_path
             if path == ":memory:" or ("mode=memory" in path and "cache=shared" not in path):
@@ -72,33 +75,21 @@ class SubjectKeyStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
-        """A connection inside one committed-on-success transaction."""
-        if self.database.backend == "sqlite":
-            connection = sqlite3.connect(
-                self.database.sqlite_path,
-                uri=True,
-                isolation_level=None,
-                timeout=LOCK_TIMEOUT_S * 5,
-            )
-            try:
-                connection.execute("PRAGMA synchronous = FULL")
-                connection.execute("PRAGMA secure_delete = ON")
+        """The store's connection inside one committed-on-success transaction
+        (request threads share the store: one of them at a time)."""
+        with self._holder.use() as connection:
+            if self.database.backend == "sqlite":
                 connection.execute("BEGIN IMMEDIATE")
                 try:
                     yield connection
                 except BaseException:
-                    connection.execute("ROLLBACK")
+                    with suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
                     raise
                 connection.execute("COMMIT")
-            finally:
-                connection.close()
-            return
-        import psycopg
-
-        with psycopg.connect(**postgres_connect_kwargs(self.database), autocommit=True) as conn:  # type: ignore[arg-type]
-            conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S * 5}s'")
-            with conn.transaction():
-                yield conn
+                return
+            with connection.transaction():
+                yield connection
 
     def _sql(self, text: str) -> str:
         return text if self.database.backend == "sqlite" else text.replace("?", "%s")
@@ -214,7 +205,7 @@ class SubjectKeyStore:
     def _purge_old_versions(self) -> None:
         """Best effort: push the overwritten key out of the WAL / dead tuples."""
         if self.database.backend == "sqlite":
-            connection = sqlite3.connect(self.database.sqlite_path, uri=True, isolation_level=None)
+            connection = open_sqlite(self.database)
             try:
                 connection.execute("PRAGMA busy_timeout = 200")
                 with suppress(sqlite3.Error):
@@ -224,12 +215,17 @@ class SubjectKeyStore:
             return
         import psycopg
 
-        with (
-            suppress(psycopg.Error),
-            psycopg.connect(**postgres_connect_kwargs(self.database), autocommit=True) as conn,  # type: ignore[arg-type]
-        ):
-            conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")
-            conn.execute(f"VACUUM {self.table}")
+        with suppress(psycopg.Error), self._holder.use() as connection:
+            connection.execute(f"VACUUM {self.table}")
+
+    def close(self) -> None:
+        self._holder.close()
+
+
+def _configure(connection: Any) -> None:
+    if isinstance(connection, sqlite3.Connection):
+        connection.execute("PRAGMA synchronous = FULL")
+        connection.execute("PRAGMA secure_delete = ON")
 
 
 def _key_bytes(value: Any) -> bytes | None:

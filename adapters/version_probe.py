@@ -38,11 +38,13 @@ def _postgres_probe(recorder: ApplicationRecorder) -> VersionProbe:
         "SELECT originator_id, MAX(originator_version) AS version FROM {}.{} "
         "WHERE originator_id = ANY(%s) GROUP BY originator_id"
     ).format(sql.Identifier(datastore.schema), sql.Identifier(recorder.events_table_name))  # type: ignore[attr-defined]
+    lock_timeout = sql.SQL("SET LOCAL lock_timeout = '{}s'").format(datastore.lock_timeout)
 
     def probe(ids: Sequence[UUID]) -> dict[UUID, int]:
         if not ids:
             return {}
-        with datastore.get_connection() as conn, conn.cursor() as cursor:
+        with datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            cursor.execute(lock_timeout)  # a locked table is an error in seconds, not a hang
             cursor.execute(statement, (list(ids),), prepare=True)
             return {row["originator_id"]: row["version"] for row in cursor.fetchall()}
 
@@ -87,8 +89,11 @@ def position_probe_for(recorder: ApplicationRecorder) -> PositionProbe | None:
             "SELECT notification_id FROM {}.{} WHERE originator_id = %s AND originator_version = %s"
         ).format(sql.Identifier(datastore.schema), sql.Identifier(recorder.events_table_name))
 
+        lock_timeout = sql.SQL("SET LOCAL lock_timeout = '{}s'").format(datastore.lock_timeout)
+
         def postgres_probe(aggregate_id: UUID, version: int) -> int | None:
-            with datastore.get_connection() as conn, conn.cursor() as cursor:
+            with datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cursor:
+                cursor.execute(lock_timeout)
                 cursor.execute(statement, (aggregate_id, version), prepare=True)
                 row = cursor.fetchone()
                 return None if row is None else int(row["notification_id"])

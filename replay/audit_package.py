@@ -115,7 +115,10 @@ def export_audit_package(
         start, end = _checked_range(from_position, to_position, chain_length)
         checkpoints = reader.checkpoints()
         directory.mkdir(parents=True, exist_ok=True)
-        walked = _write_chain(reader.walk(), directory, start, end)
+        # The leaves run on to the first checkpoint at or past the range end, so that
+        # its Merkle root, and so its signature, covers the whole range.
+        leaves_to = min((c.size for c in checkpoints if end <= c.size <= chain_length), default=end)
+        walked = _write_chain(reader.walk(), directory, start, end, leaves_to)
     closing_trial = balances.trial_balance(at_position=walked.log_end)
     closing = _stated_balance(closing_trial, end)
     opening = None
@@ -142,6 +145,7 @@ def export_audit_package(
             "chain_length": chain_length,
             "link_before_start": walked.link_before_start.hex(),
             "head_link": walked.head_link.hex(),
+            "leaves_to_position": leaves_to,
             "log_position_at_end": walked.log_end,
             "exported_at_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
@@ -213,9 +217,11 @@ class _Walked:
     open_pending: int = 0
 
 
-def _write_chain(rows: Iterator[ChainRow], directory: Path, start: int, end: int) -> _Walked:
-    """One pass over positions 1..end: every leaf, the range's events, and the pending
-    entries open just before the range."""
+def _write_chain(
+    rows: Iterator[ChainRow], directory: Path, start: int, end: int, leaves_to: int
+) -> _Walked:
+    """One pass over positions 1..leaves_to: every leaf, the range's events, and the
+    pending entries open just before the range."""
     walked = _Walked()
     open_pending: dict[str, bytes] = {}
     with (
@@ -223,8 +229,11 @@ def _write_chain(rows: Iterator[ChainRow], directory: Path, start: int, end: int
         (directory / "events.jsonl").open("wb") as events,
     ):
         for position, notification_id, leaf, link, event in rows:
-            if position > end:
+            if position > leaves_to:
                 break
+            if position > end:
+                leaves.write(leaf.hex() + "\n")
+                continue
             if event is None:
                 raise AuditExportRefused(
                     f"chain position {position}: its event (log id {notification_id}) is "
@@ -325,7 +334,8 @@ events.jsonl        one JSON object per chain position of the exported range:
                     position, notification_id (the store's log id), topic,
                     originator_id, originator_version, state (base64 of the
                     stored bytes, exactly), leaf_hash and link (hex, as stored)
-leaves.txt          the leaf hash of every chain position from 1 to the range end
+leaves.txt          the leaf hash of every chain position from 1 to the range end,
+                    or on to the first checkpoint past it (leaves_to_position)
 context.jsonl       ranges starting after position 1: the pending entries still
                     open just before the range (same form as events.jsonl)
 package.json        log id, range, chain length at export, the link just before
@@ -342,8 +352,11 @@ How to verify
     python3 -m venv v && v/bin/pip install cryptography
     v/bin/python verify_audit_package.py DIR            (or: ... DIR --json)
 
-Exit status 0: everything verified. 1: verification failed; the report
-names the first bad chain position when the problem has one. 2: the package
+Exit status 0: everything verified and signed (or the unsigned positions
+accepted with --accept-unsigned-tail). 1: verification failed, or some
+positions are covered by no signature; the report names the first bad chain
+position when the problem has one, once, with a count of the problems after
+it. 2: the package
 is unreadable or malformed; the message names the file and line.
 
 What it checks
@@ -355,11 +368,14 @@ What it checks
   SHA-256(previous link || leaf), from the one before (see auditkit/chain.py).
   A range starting after position 1 starts from the links of the leaf
   hashes before it, which must lead to the link package.json states.
-- Every checkpoint up to the range end: signed by public_key.pem, its size,
-  chain head and RFC 6962 Merkle root (over leaves.txt, with the leaves of
-  the range recomputed from the events). Checkpoints beyond the end of a
-  range that stops before the chain's end are checked for their signature
-  only; an export to the chain's end checks them all. The checkpoints are
+- Every checkpoint up to the end of leaves.txt: signed by public_key.pem,
+  its size, chain head and RFC 6962 Merkle root (over leaves.txt, with the
+  leaves of the range recomputed from the events). Checkpoints beyond it
+  are checked for their signature only; an export to the chain's end
+  checks them all. The report states which positions a verified checkpoint
+  signs and which none does ("positions 1-198 signed by the checkpoint at
+  size 198 (...); 199-201 not covered by any signature"); unsigned
+  positions fail the verdict (exit 1) unless --accept-unsigned-tail. The checkpoints are
   what bind the package to the live log: keep the public key, and compare
   checkpoints you received earlier with checkpoints.txt.
 - The trial balance: an independent fold of the journal-entry events

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from uuid import uuid4
 
 from adapters.auditkit.audit_verify import InclusionProof
 from adapters.auditkit.checkpoint_note import Checkpoint
@@ -18,8 +17,8 @@ from adapters.chain_store import ChainReader
 from adapters.database import Database
 from adapters.signing import Signer
 from domain.integrity.checkpoints import LogCheckpoint
+from domain.kernel.context import Context
 from domain.kernel.errors import DomainError, InvalidInput
-from domain.ledger.commands import Context
 
 
 class EmptyLog(DomainError):
@@ -72,9 +71,7 @@ class LogWitness:
             key_id=signer.key_id,
             signature=signer.sign(body.body()),
         )
-        record = LogCheckpoint._create(
-            LogCheckpoint.CheckpointSigned,
-            id=uuid4(),
+        record = LogCheckpoint.signed(
             log_id=signed.log_id,
             size=signed.size,
             head=signed.head,

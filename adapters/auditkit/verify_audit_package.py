@@ -23,9 +23,18 @@ It checks, from the exported bytes alone:
    position 1 starts from the exported opening balance and the pending
    entries open at that point, in context.jsonl, each checked against its leaf).
 
-Exit status: 0 verified; 1 verification failed (the report names the first
-bad chain position when there is one); 2 the package is unreadable or
-malformed (the message names the file and line).
+The report says exactly what was proven: which positions of the range a
+verified checkpoint signs ("positions 1-198 signed by the checkpoint at size
+198 (...); 199-201 not covered by any signature"). Positions no checkpoint
+signs are consistent with the chain but could have been rewritten with it:
+the verdict fails unless ``--accept-unsigned-tail`` is given. A damaged
+event is reported once, at the first bad position, with a count of the
+problems after it (every later link depends on it).
+
+Exit status: 0 verified (and signed, or the unsigned tail accepted); 1
+verification failed, or positions not covered by any signature (the report
+names the first bad chain position when there is one); 2 the package is
+unreadable or malformed (the message names the file and line).
 """
 
 from __future__ import annotations
@@ -131,6 +140,7 @@ class PackageInfo:
     chain_length: int
     link_before_start: bytes
     head_link: bytes
+    leaves_to_position: int  # leaves.txt may run past the range, to the checkpoint that signs it
 
 
 def read_package_info(directory: Path) -> PackageInfo:
@@ -145,9 +155,17 @@ def read_package_info(directory: Path) -> PackageInfo:
         chain_length=_int(document, "chain_length", where, 1),
         link_before_start=_hash(document, "link_before_start", where),
         head_link=_hash(document, "head_link", where),
+        leaves_to_position=_int(
+            {"leaves_to_position": document.get("to_position"), **document},
+            "leaves_to_position",
+            where,
+            1,
+        ),
     )
     if not info.from_position <= info.to_position <= info.chain_length:
         raise MalformedPackage(f"{where}: need from_position <= to_position <= chain_length")
+    if not info.to_position <= info.leaves_to_position <= info.chain_length:
+        raise MalformedPackage(f"{where}: need to_position <= leaves_to_position <= chain_length")
     return info
 
 
@@ -287,8 +305,79 @@ def read_stated_balance(document: object, where: str) -> StatedBalance:
 # --- verification ----------------------------------------------------------------
 
 
+class PackageReport(VerifyReport):
+    """A ``VerifyReport`` that keeps each problem's position, so that a damaged event is
+    reported once with a count of what follows it (``collapse``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[int | None, str]] = []
+
+    def fail(self, position: int | None, problem: str) -> None:
+        super().fail(position, problem)
+        self.found.append((position, problem))
+
+    def collapse(self) -> None:
+        """``problems``: every problem without a position, those at the first bad position,
+        and one line counting the positioned problems after it."""
+        first = self.first_bad_position
+        later = [p for p, _ in self.found if p is not None and first is not None and p > first]
+        problems = [text for p, text in self.found if p is None or p == first]
+        if later:
+            problems.append(
+                f"and {len(later)} more problems at chain positions {min(later)}-{max(later)}"
+                f" after the first bad position {first} (each link depends on the ones before"
+                " it, so they may all follow from it)"
+            )
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the verified checkpoints prove about the range ``first``..``last``."""
+
+    first: int
+    last: int
+    signed_last: int | None  # the range is signed from ``first`` through here
+    signed_by: str | None
+    accepted_unsigned: bool
+
+    @property
+    def unsigned(self) -> tuple[int, int] | None:
+        start = self.first if self.signed_last is None else self.signed_last + 1
+        return (start, self.last) if start <= self.last else None
+
+    def statement(self) -> str:
+        parts = []
+        if self.signed_last is not None:
+            parts.append(
+                f"positions {_span(self.first, self.signed_last)} signed by {self.signed_by}"
+            )
+        if self.unsigned is not None:
+            parts.append(f"{_span(*self.unsigned)} not covered by any signature")
+        text = "; ".join(parts)
+        return text if self.signed_last is not None else f"positions {text}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "statement": self.statement(),
+            "signed": None if self.signed_last is None else [self.first, self.signed_last],
+            "signed_by": self.signed_by,
+            "unsigned": None if self.unsigned is None else list(self.unsigned),
+            "unsigned_accepted": self.accepted_unsigned,
+        }
+
+
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}-{last}"
+
+
 class PackageChainVerifier(ChainVerifier):
     """A ChainVerifier that can start after a prefix known only by its leaf hashes."""
+
+    def __init__(self, public_keys: Sequence[bytes]) -> None:
+        super().__init__(public_keys)
+        self.report: PackageReport = PackageReport()
 
     def start_after(self, leaves: Sequence[bytes]) -> None:
         for leaf in leaves:
@@ -299,12 +388,13 @@ class PackageChainVerifier(ChainVerifier):
 
 @dataclass
 class Outcome:
-    report: VerifyReport
+    report: PackageReport
     notes: list[str] = field(default_factory=list)
     trial_balance_sha256: str | None = None
+    coverage: Coverage | None = None
 
 
-def verify_package(directory: Path) -> Outcome:
+def verify_package(directory: Path, *, accept_unsigned_tail: bool = False) -> Outcome:
     """Everything the module docstring lists; MalformedPackage for an unreadable package."""
     info = read_package_info(directory)
     public_key = _public_key(directory)
@@ -312,7 +402,7 @@ def verify_package(directory: Path) -> Outcome:
         checkpoints = parse_many(_read_text(directory, "checkpoints.txt"))
     except ValueError as error:
         raise MalformedPackage(f"checkpoints.txt: {error}") from None
-    leaves = read_leaves(directory, info.to_position)
+    leaves = read_leaves(directory, info.leaves_to_position)
     balances = _json_object(_read_bytes(directory, "trial_balance.json"), "trial_balance.json")
     closing = read_stated_balance(balances.get("closing"), "trial_balance.json closing")
     verifier = PackageChainVerifier([public_key])
@@ -326,9 +416,34 @@ def verify_package(directory: Path) -> Outcome:
         opening = read_stated_balance(balances.get("opening"), "trial_balance.json opening")
         fold.counters = {key: list(values) for key, values in opening.counters.items()}
     _check_chain(directory, info, leaves, verifier, fold)
-    _check_checkpoints(info, checkpoints, public_key, verifier, outcome)
+    # The leaves past the range lead on to the checkpoint that signs it.
+    verifier.start_after(leaves[len(verifier.links) : info.leaves_to_position])
+    signed = _check_checkpoints(info, checkpoints, public_key, verifier, outcome)
     _check_trial_balance(info, fold, closing, outcome)
+    outcome.coverage = _coverage(info, signed, accept_unsigned_tail)
+    if outcome.coverage.unsigned is not None:
+        if accept_unsigned_tail:
+            outcome.notes.append("unsigned positions accepted (--accept-unsigned-tail)")
+        else:
+            outcome.report.ok = False
+    outcome.report.collapse()
     return outcome
+
+
+def _coverage(info: PackageInfo, signed: list[Checkpoint], accepted: bool) -> Coverage:
+    """The largest verified checkpoint reaching into the range signs the range up to it
+    (its Merkle root commits to every leaf before its size)."""
+    reaching = [c for c in signed if c.size >= info.from_position]
+    if not reaching:
+        return Coverage(info.from_position, info.to_position, None, None, accepted)
+    best = max(reaching, key=lambda c: c.size)
+    return Coverage(
+        info.from_position,
+        info.to_position,
+        min(best.size, info.to_position),
+        f"the checkpoint at size {best.size} ({best.time})",
+        accepted,
+    )
 
 
 def _check_chain(
@@ -372,13 +487,15 @@ def _check_checkpoints(
     info: PackageInfo,
     checkpoints: list[Checkpoint],
     public_key: bytes,
-    verifier: ChainVerifier,
+    verifier: PackageChainVerifier,
     outcome: Outcome,
-) -> None:
-    """Every checkpoint the export covers in full; beyond the end of a range that stops
-    before the chain's end, only the signature can be checked."""
+) -> list[Checkpoint]:
+    """Every checkpoint the exported leaves reach, in full; beyond them (a range that
+    stops before the chain's end), only the signature can be checked. Answers the
+    checkpoints that verified in full."""
     whole_tail = info.to_position == info.chain_length
-    covered = [c for c in checkpoints if whole_tail or c.size <= info.to_position]
+    reach = len(verifier.links)
+    covered = [c for c in checkpoints if whole_tail or c.size <= reach]
     beyond = [c for c in checkpoints if c not in covered]
     for checkpoint in beyond:
         if checkpoint.key_id != key_id_of(public_key) or not signature_valid(
@@ -391,6 +508,19 @@ def _check_checkpoints(
     outcome.notes.append(
         f"checkpoints: {len(covered)} checked (signature, size, head, Merkle root)"
         + (f"; {len(beyond)} beyond this range, signature only" if beyond else "")
+    )
+    return [c for c in covered if _verified(c, public_key, verifier)]
+
+
+def _verified(checkpoint: Checkpoint, public_key: bytes, verifier: ChainVerifier) -> bool:
+    size = checkpoint.size
+    return (
+        checkpoint.key_id == key_id_of(public_key)
+        and signature_valid(checkpoint, public_key)
+        and 1 <= size <= len(verifier.links)
+        and checkpoint.log_id == verifier.links[0].hex()
+        and verifier.links[size - 1].hex() == checkpoint.head
+        and verifier.tree.root(size).hex() == checkpoint.root
     )
 
 
@@ -467,6 +597,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Verify a backoffice audit package offline.")
     parser.add_argument("directory", type=Path)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--accept-unsigned-tail",
+        action="store_true",
+        help="exit 0 although some positions are covered by no checkpoint (still reported)",
+    )
     arguments = parser.parse_args(argv)
     try:
         import cryptography  # noqa: F401
@@ -474,14 +609,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: needs the 'cryptography' package (pip install cryptography)", file=sys.stderr)
         return EXIT_MALFORMED
     try:
-        outcome = verify_package(arguments.directory)
+        outcome = verify_package(
+            arguments.directory, accept_unsigned_tail=arguments.accept_unsigned_tail
+        )
     except MalformedPackage as error:
         print(f"refused: malformed package: {error}", file=sys.stderr)
         return EXIT_MALFORMED
-    report = outcome.report
+    report, coverage = outcome.report, outcome.coverage
+    assert coverage is not None
     if arguments.json:
         document = {**report.as_dict(), "notes": outcome.notes}
         document["trial_balance_sha256"] = outcome.trial_balance_sha256
+        document["coverage"] = coverage.as_dict()
         print(json.dumps(document, indent=2))
     else:
         print(f"audit package {arguments.directory}")
@@ -489,12 +628,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         for note in outcome.notes:
             print(note)
         print(f"trial balance sha256 {outcome.trial_balance_sha256}")
+        print(f"signatures: {coverage.statement()}")
         for problem in report.problems:
             print(f"BAD {problem}")
         if report.ok:
             print("OK: the package verifies")
         elif report.first_bad_position is not None:
             print(f"FAILED: first bad position {report.first_bad_position}")
+        elif not report.problems and coverage.unsigned is not None:
+            print(
+                f"FAILED: positions {_span(*coverage.unsigned)} are not covered by any signature"
+                " (--accept-unsigned-tail to accept them)"
+            )
         else:
             print("FAILED")
     return EXIT_OK if report.ok else EXIT_FAILED

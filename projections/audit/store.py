@@ -7,26 +7,28 @@ PostgreSQL schema):
   (ISO 8601 UTC text of one fixed width, so text order is time order),
   ``effective_date`` (nullable), ``aggregate_type``, ``aggregate_id``,
   ``aggregate_version``, ``event_type``, ``actor`` and ``correlation_id``
-  (nullable), ``payload`` (the event's fields as key-sorted JSON: json
-  on PostgreSQL, text on SQLite). Indexed for the filters a query takes: aggregate id,
-  actor, event type (each with the position, so a keyset page walks one
-  index range), recorded time.
-- ``audit_tracking``: (``projection_name``, ``position``).
+  (nullable), ``payload`` (the event's fields as key-sorted JSON). Indexed
+  for the filters a query takes: aggregate id, actor, event type (each with
+  the position, so a keyset page walks one index range), recorded time.
+- ``audit_tracking``: (``projection_name``, ``position``), kept by
+  ``projections.tracking.sql``.
 
-The balances store's tracking semantics, in a table of our own: a page's
-rows and the new position commit in one transaction, and a writer that finds
-the position moved under it (another process folded the same events first)
-rolls back and reloads instead of writing a row twice.
-
-Subclasses supply the connection, the bulk insert and the DDL types.
+On PostgreSQL rows go in with binary COPY and the payload is ``json``: the
+key-sorted text the fold already made goes in as it is (no second
+serialisation), reads back in the same key order as on SQLite, and
+``payload ->> 'field'`` works in SQL. ``jsonb`` was measured 30-50% slower to
+write (it parses and rebuilds every document) and reorders keys.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
+
+from adapters.database import Database
+from projections.tracking.sql import Table, TableStore
 
 PREFIX_LIVE = "audit_"
 PROJECTION_NAME = "audit"
@@ -43,18 +45,21 @@ COLUMNS = (
     "payload",
 )
 INTEGER_COLUMNS = frozenset({"position", "aggregate_version"})
-NULLABLE_COLUMNS = frozenset({"effective_date", "actor", "correlation_id"})
-# name suffix -> indexed columns; every filter pages in position order.
-INDEXES: dict[str, tuple[str, ...]] = {
-    "aggregate": ("aggregate_id", "position"),
-    "actor": ("actor", "position"),
-    "type": ("event_type", "position"),
-    "recorded": ("recorded_at", "position"),
-}
-
-
-class AuditMoved(RuntimeError):
-    """Another writer advanced the audit trail since this one read its position."""
+EVENTS = Table(
+    "events",
+    COLUMNS,
+    ("position",),
+    integer=INTEGER_COLUMNS,
+    nullable=frozenset({"effective_date", "actor", "correlation_id"}),
+    # Every filter pages in position order.
+    indexes={
+        "events_aggregate": ("aggregate_id", "position"),
+        "events_actor": ("actor", "position"),
+        "events_type": ("event_type", "position"),
+        "events_recorded": ("recorded_at", "position"),
+    },
+    types={"payload": ("TEXT", "json")},
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,122 +75,54 @@ class AuditFilter:
     position_to: int | None = None
 
 
-class AuditStore(ABC):
+class AuditStore(TableStore):
     """The audit tables of one database, over one connection."""
 
-    integer_type = "INTEGER"
-    text_type = "TEXT"
-    payload_type = "TEXT"
+    projection_name = PROJECTION_NAME
+    schema = (EVENTS,)
 
-    def __init__(self, prefix: str = PREFIX_LIVE) -> None:
-        self.prefix = prefix
+    def __init__(self, database: Database, prefix: str = PREFIX_LIVE) -> None:
+        super().__init__(database, prefix)
 
-    # --- backend hooks ----------------------------------------------------
+    def on_connect(self, connection: Any) -> None:
+        if self.sqlite:
+            return
+        from psycopg.types.json import set_json_loads
 
-    @abstractmethod
-    def qualified(self, table_name: str) -> str:
-        """``table_name`` as SQL names it (with the schema on PostgreSQL)."""
+        set_json_loads(orjson.loads, connection)
+        json_oid = connection.adapters.types["json"].oid
+        dumper = type("JsonFromBytes", (_json_from_bytes(),), {"oid": json_oid})
+        connection.adapters.register_dumper(_JsonBytes, dumper)
 
-    @abstractmethod
-    def tables_exist(self) -> bool: ...
-
-    @abstractmethod
-    def write_transaction(self) -> AbstractContextManager[None]:
-        """One transaction; rows and the tracked position commit together."""
-
-    @abstractmethod
-    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run a query written with ``?`` placeholders; return all rows."""
-
-    @abstractmethod
-    def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> None: ...
-
-    @abstractmethod
     def insert_events(self, rows: list[tuple[Any, ...]]) -> None:
         """Append rows (COLUMNS order; payload as JSON bytes) in the open transaction."""
+        if not rows:
+            return
+        if self.sqlite:
+            # TEXT keeps the payload readable in SQL.
+            self.insert("events", [(*row[:-1], row[-1].decode()) for row in rows])
+            return
+        types = ["int8" if column in INTEGER_COLUMNS else "text" for column in COLUMNS]
+        types[-1] = "json"  # the payload: JSON bytes through the bytes dumper
+        with (
+            self.backend.connection().cursor() as cursor,
+            cursor.copy(
+                f"COPY {self.table('events')} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+            ) as copy,
+        ):
+            copy.set_types(types)
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
 
-    @abstractmethod
-    def _lock_tracking(self) -> int:
-        """Inside a write transaction: lock and return the tracked position."""
-
-    @abstractmethod
     def decode_payload(self, value: Any) -> dict[str, Any]:
-        """The payload column as read back, as a dict."""
-
-    @abstractmethod
-    def close(self) -> None: ...
-
-    def _serialise_ddl(self) -> None:  # noqa: B027 - SQLite's BEGIN IMMEDIATE serialises already
-        """Inside a write transaction: wait for other processes creating these tables."""
-
-    def table(self, name: str) -> str:
-        return self.qualified(f"{self.prefix}{name}")
-
-    # --- tables -----------------------------------------------------------
-
-    def create_tables(self) -> None:
-        with self.write_transaction():
-            self._serialise_ddl()
-            columns = ", ".join(
-                f"{column} {self._column_type(column)}"
-                f"{'' if column in NULLABLE_COLUMNS else ' NOT NULL'}"
-                for column in COLUMNS
-            )
-            self._execute(
-                f"CREATE TABLE IF NOT EXISTS {self.table('events')} "
-                f"({columns}, PRIMARY KEY (position))"
-            )
-            for suffix, indexed in INDEXES.items():
-                self._execute(
-                    f"CREATE INDEX IF NOT EXISTS {self.prefix}events_{suffix} "
-                    f"ON {self.table('events')} ({', '.join(indexed)})"
-                )
-            self._execute(
-                f"CREATE TABLE IF NOT EXISTS {self.table('tracking')} "
-                f"(projection_name {self.text_type} PRIMARY KEY, "
-                f"position {self.integer_type} NOT NULL)"
-            )
-            self._execute(
-                f"INSERT INTO {self.table('tracking')} VALUES (?, 0) ON CONFLICT DO NOTHING",
-                (PROJECTION_NAME,),
-            )
-
-    def drop_tables(self) -> None:
-        with self.write_transaction():
-            for name in ("events", "tracking"):
-                self._execute(f"DROP TABLE IF EXISTS {self.table(name)}")
-
-    def _column_type(self, column: str) -> str:
-        if column == "payload":
-            return self.payload_type
-        return self.integer_type if column in INTEGER_COLUMNS else self.text_type
-
-    # --- writing ----------------------------------------------------------
-
-    def write_page(self, rows: list[tuple[Any, ...]], from_position: int, to_position: int) -> None:
-        """Append ``rows`` and move the tracked position from ``from_position``
-        to ``to_position``, in one transaction; AuditMoved if it is elsewhere."""
-        assert to_position >= from_position
-        with self.write_transaction():
-            tracked = self._lock_tracking()
-            if tracked != from_position:
-                raise AuditMoved(
-                    f"{self.prefix}tracking is at {tracked}, this page starts at {from_position}"
-                )
-            self.insert_events(rows)
-            self._execute(
-                f"UPDATE {self.table('tracking')} SET position = ? WHERE projection_name = ?",
-                (to_position, PROJECTION_NAME),
-            )
+        """The payload column as read back, as a dict (PostgreSQL decodes json itself)."""
+        if isinstance(value, dict):
+            return value
+        payload: dict[str, Any] = orjson.loads(value)
+        return payload
 
     # --- reading ----------------------------------------------------------
-
-    def tracked_position(self) -> int:
-        rows = self._rows(
-            f"SELECT position FROM {self.table('tracking')} WHERE projection_name = ?",
-            (PROJECTION_NAME,),
-        )
-        return int(rows[0][0]) if rows else 0
 
     def select(self, bounds: AuditFilter, after: int, limit: int) -> list[tuple[Any, ...]]:
         """Up to ``limit`` rows matching ``bounds`` with position > ``after``, in position order."""
@@ -204,7 +141,7 @@ class AuditStore(ABC):
                 clauses.append(f"{column} {operator} ?")
                 params.append(value)
         params.append(limit)
-        return self._rows(
+        return self.rows(
             f"SELECT {', '.join(COLUMNS)} FROM {self.table('events')} "
             f"WHERE {' AND '.join(clauses)} ORDER BY position LIMIT ?",
             tuple(params),
@@ -212,8 +149,27 @@ class AuditStore(ABC):
 
     def entity_rows(self, entity_id: str) -> list[tuple[Any, ...]]:
         """Every row of one aggregate, in version order."""
-        return self._rows(
+        return self.rows(
             f"SELECT {', '.join(COLUMNS)} FROM {self.table('events')} "
             "WHERE aggregate_id = ? ORDER BY aggregate_version",
             (entity_id,),
         )
+
+
+class _JsonBytes:
+    """Marker type: registering its dumper makes it the connection's json dumper."""
+
+
+def _json_from_bytes() -> type:
+    """A psycopg dumper of ready JSON bytes as binary json (its binary format is its text)."""
+    from psycopg.adapt import Dumper
+    from psycopg.pq import Format
+
+    class JsonFromBytes(Dumper):
+        format = Format.BINARY
+
+        def dump(self, obj: Any) -> bytes:
+            assert isinstance(obj, bytes)
+            return obj
+
+    return JsonFromBytes

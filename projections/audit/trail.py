@@ -1,11 +1,11 @@
 """The audit trail: every event of the log as one queryable row.
 
-``catch_up`` reads the log from the tracked position in keyset pages (raw
-JSON, ``adapters.log_reader``) and writes each page's rows with the new
-position in one transaction, so the trail is exactly once and resumes after
-a crash where its last commit left off. The fold is stateless (a row depends
-on its event alone), so after another process moved the position there is
-nothing to reload but the position itself.
+A tracked projection (``projections.tracking.base``): ``catch_up`` reads the
+log from the tracked position in pages and writes each page's rows with the
+new position in one transaction, so the trail is exactly once and resumes
+after a crash where its last commit left off. The fold is stateless (a row
+depends on its event alone), so after another process moved the position
+there is nothing to reload but the position itself.
 
 Queries filter by entity (aggregate id), actor, event type, recorded time and
 log position; every bound is inclusive; results come in log order, a page at
@@ -18,34 +18,36 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from itertools import chain
-from queue import Full, Queue
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 from uuid import UUID
 
 import orjson
 
 from adapters.database import Database
-from adapters.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader, gc_paused
+from adapters.log_reader import LogEvent
 from domain.kernel import limits
 from domain.kernel.errors import InvalidInput
-from projections.audit.store import COLUMNS, PREFIX_LIVE, AuditFilter, AuditMoved, AuditStore
+from projections.audit.store import (
+    COLUMNS,
+    PREFIX_LIVE,
+    PROJECTION_NAME,
+    AuditFilter,
+    AuditStore,
+)
+from projections.tracking.base import Finding, PageFold
 
 QUERY_LIMIT_MAX = 1000
 QUERY_LIMIT_DEFAULT = 100
 EXPORT_PAGE_ROWS = 1000
-MOVED_RETRIES_MAX = 8
-"""Retries after another writer moved the trail, before giving up."""
+FINDINGS_SHOWN_MAX = 100
 EVENT_TYPE_LENGTH_MAX = 128
 BOOKKEEPING_FIELDS = frozenset({"originator_id", "originator_version", "timestamp"})
 """Event fields that are columns of their own, left out of the payload."""
 EXPORT_FORMATS = ("csv", "jsonl")
 
-T = TypeVar("T")
 _CURSOR_TAG = "a1:"
 _UTC_TEXT_LENGTH = len("2026-01-31T12:00:00.000000+00:00")
 
@@ -60,92 +62,53 @@ class AuditPage:
 
 
 def open_audit_store(database: Database, prefix: str = PREFIX_LIVE) -> AuditStore:
-    """The audit store of ``database``'s backend."""
-    if database.backend == "sqlite":
-        from projections.audit.store_sqlite import SQLiteAuditStore
-
-        return SQLiteAuditStore(database, prefix)
-    from projections.audit.store_postgres import PostgresAuditStore
-
-    return PostgresAuditStore(database, prefix)
+    """The audit store of ``database`` (either backend)."""
+    return AuditStore(database, prefix)
 
 
-class AuditTrail:
+def apply(rows: list[tuple[Any, ...]], event: LogEvent) -> list[tuple[Any, ...]]:
+    """The page's rows after ``event``: one row per event, from the event alone."""
+    rows.append(audit_row(event))
+    return rows
+
+
+def invariant_findings(store: AuditStore, _state: object = None) -> list[Finding]:
+    """Every aggregate's rows run from version 1 without a gap (a row missing
+    from the trail, or one too many, breaks that)."""
+    found = store.rows(
+        f"SELECT aggregate_id, COUNT(*), MIN(aggregate_version), MAX(aggregate_version) "
+        f"FROM {store.table('events')} GROUP BY aggregate_id "
+        "HAVING MIN(aggregate_version) <> 1 OR MAX(aggregate_version) <> COUNT(*)"
+    )
+    return [
+        Finding(
+            "audit_versions",
+            None,
+            f"aggregate {aggregate_id}: {count} rows for versions {low}..{high}",
+        )
+        for aggregate_id, count, low, high in found[:FINDINGS_SHOWN_MAX]
+    ]
+
+
+class AuditTrail(PageFold[AuditStore, list[tuple[Any, ...]]]):
     """The audit trail of one database: folds the log into rows, answers queries."""
 
-    def __init__(
-        self,
-        database: Database,
-        *,
-        catch_up_on_query: bool = True,
-        page_size: int = PAGE_SIZE_DEFAULT,
-    ) -> None:
-        self.database = database
-        self.catch_up_on_query = catch_up_on_query
-        self.page_size = page_size
-        self.store = open_audit_store(database)
-        self._reader = LogReader(database)
-        self._tables_ready = False
-        # One store connection, shared by request threads.
-        self._lock = threading.RLock()
+    name = PROJECTION_NAME
+    label = "audit trail"
+    live_prefix = PREFIX_LIVE
+    tables = ("events", "tracking")
 
-    def close(self) -> None:
-        with self._lock:
-            self.store.close()
-            self._reader.close()
+    def open_store(self, prefix: str) -> AuditStore:
+        return open_audit_store(self.database, prefix)
 
-    # --- folding ----------------------------------------------------------
+    def load(self, events: list[LogEvent], inputs: Any) -> list[tuple[Any, ...]]:
+        return []  # stateless: a row depends on its event alone
 
-    def catch_up(self, up_to: int | None = None) -> int:
-        """Write the log's events up to ``up_to`` (default: its head); return the tracked position."""
-        with self._lock:
-            self._ensure_tables()
-            for _attempt in range(MOVED_RETRIES_MAX):
-                try:
-                    return self._fold(up_to)
-                except AuditMoved:
-                    continue  # another process wrote those events: go on from its position
-            raise AuditMoved("the audit trail kept moving under this process; retry")
+    def apply(self, state: list[tuple[Any, ...]], event: LogEvent) -> list[tuple[Any, ...]]:
+        return apply(state, event)
 
-    def _fold(self, up_to: int | None) -> int:
-        position = self.store.tracked_position()
-        if up_to is not None and up_to <= position:
-            return position
-        with gc_paused():
-            pages = self._reader.pages(position, self.page_size, up_to)
-            first = next(pages, None)
-            if first is None:
-                return position
-            batches: Iterator[tuple[list[tuple[Any, ...]], int]] = (
-                ([audit_row(event) for event in page], page[-1].position)
-                for page in chain([first], pages)
-            )
-            if len(first) == self.page_size:
-                # A long way behind: read and build the next page while the
-                # database writes this one (it releases the GIL meanwhile).
-                batches = read_ahead(batches)
-            for rows, last_position in batches:
-                self.store.write_page(rows, position, last_position)
-                position = last_position
-        return position
-
-    def _ensure_tables(self) -> None:
-        if not self._tables_ready:
-            if not self.store.tables_exist():
-                self.store.create_tables()
-            self._tables_ready = True
-
-    def _fresh(self) -> None:
-        if self.catch_up_on_query:
-            self.catch_up()
-        else:
-            self._ensure_tables()
-
-    def position(self) -> int:
-        """The log position the trail reflects (after catching up, by default)."""
-        with self._lock:
-            self._fresh()
-            return self.store.tracked_position()
+    def save(self, state: list[tuple[Any, ...]]) -> None:
+        self.store.insert_events(state)
 
     # --- queries ----------------------------------------------------------
 
@@ -243,50 +206,6 @@ class AuditTrail:
         event["aggregate_version"] = int(event["aggregate_version"])
         event["payload"] = self.store.decode_payload(event["payload"])
         return event
-
-
-def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """``items``, produced in a thread up to ``depth`` ahead of the consumer.
-
-    When the consumer stops (done, error, or closed early) the producer is
-    told to stop and joined before this returns, so whatever it reads with
-    (one connection) is free again; a producer's error is raised here.
-    """
-    queue: Queue[tuple[bool, Any]] = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: tuple[bool, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                queue.put(item, timeout=0.05)
-                return True
-            except Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put((True, item)):
-                    return
-        except BaseException as error:  # handed to the consumer, raised there
-            put((False, error))
-        else:
-            put((False, None))
-
-    thread = threading.Thread(target=produce, name="audit-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            more, item = queue.get()
-            if not more:
-                if item is not None:
-                    raise item
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
 
 
 # --- rows ---------------------------------------------------------------

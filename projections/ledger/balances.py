@@ -30,9 +30,9 @@ from projections.ledger.state import (
     AccountInfo,
     BalanceState,
     Changes,
-    Finding,
     PendingEntry,
 )
+from projections.tracking.base import Finding
 
 # --- moving counters --------------------------------------------------------
 

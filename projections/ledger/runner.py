@@ -1,7 +1,8 @@
 """Keeps the balances projection current and answers queries from it.
 
-``catch_up`` reads the log from the tracked position in pages, folds each
-page and writes its rows with the new position in one transaction. The
+A tracked projection (``projections.tracking.base``) with a fold of its
+own: ``catch_up`` reads the log from the tracked position in pages, folds
+each page and writes its rows with the new position in one transaction. The
 fold's state is kept in memory between calls and reloaded from the tables
 whenever the tracked position is not the one it was left at (another
 process moved it, or a write failed), so a fresh process resumes exactly
@@ -17,29 +18,32 @@ tracked projection stops on error: nothing is ever skipped.
 
 from __future__ import annotations
 
-import threading
+import time
+from collections.abc import Iterator
 from itertools import chain
 from typing import Any
 from uuid import UUID
 
-from adapters.database import Database, schema_setup_lock
-from adapters.log_reader import PAGE_SIZE_DEFAULT, LogReader, gc_paused
+from adapters.database import Database
+from adapters.log_reader import PAGE_SIZE_DEFAULT, LogEvent, gc_paused
 from domain.kernel import limits
 from domain.kernel.errors import InvalidInput
 from domain.ledger.errors import UnknownAccount
 from projections.ledger.balances import AccountInfo, BalanceState
-from projections.ledger.schema import PREFIX_LIVE
-from projections.ledger.store import BalanceStore, ProjectionMoved
+from projections.ledger.checks import invariant_findings
+from projections.ledger.schema import COLUMNS, PREFIX_LIVE
+from projections.ledger.store import BalanceStore
 from projections.ledger.views import (
     AccountBalance,
     TrialBalance,
     asset_totals,
     balance_line,
 )
+from projections.tracking.base import Finding, Progress, RebuildStats, TrackedProjection
 from projections.tracking.pipeline import fold_pages, overlap_pays
 
-MOVED_RETRIES_MAX = 8
-"""Reloads after another writer moved the projection, before giving up."""
+REBUILD_PAGE_SIZE = 20_000
+"""Larger pages than catch-up: fewer commits; memory stays bounded (tens of MB)."""
 
 
 def open_store(database: Database, prefix: str = PREFIX_LIVE) -> BalanceStore:
@@ -53,8 +57,19 @@ def open_store(database: Database, prefix: str = PREFIX_LIVE) -> BalanceStore:
     return PostgresBalanceStore(database, prefix)
 
 
-class ProjectionService:
+def invariant_findings_of(_store: BalanceStore, state: BalanceState | None) -> list[Finding]:
+    """The ledger's invariants over a fold's end state (what a rebuild returns)."""
+    return [] if state is None else invariant_findings(state)
+
+
+class ProjectionService(TrackedProjection[BalanceStore]):
     """The balances projection of one database: folds the log, answers queries."""
+
+    name = "balances"
+    label = "balances"
+    live_prefix = PREFIX_LIVE
+    tables = tuple(COLUMNS)
+    rebuild_page_size = REBUILD_PAGE_SIZE
 
     def __init__(
         self,
@@ -64,37 +79,20 @@ class ProjectionService:
         page_size: int = PAGE_SIZE_DEFAULT,
         catch_up_on_query: bool = True,
     ) -> None:
-        self.database = database
-        self.page_size = page_size
-        self.catch_up_on_query = catch_up_on_query
-        self.store = open_store(database, prefix)
-        self._reader = LogReader(database)
+        super().__init__(
+            database, prefix=prefix, page_size=page_size, catch_up_on_query=catch_up_on_query
+        )
         self._state: BalanceState | None = None
-        self._tables_ready = False
-        # One store connection, shared by request threads and the probe.
-        self._lock = threading.RLock()
 
-    def close(self) -> None:
-        with self._lock:
-            self.store.close()
-            self._reader.close()
+    def open_store(self, prefix: str) -> BalanceStore:
+        return open_store(self.database, prefix)
 
     # --- folding ----------------------------------------------------------
 
-    def catch_up(self, up_to: int | None = None) -> int:
-        """Fold the log up to ``up_to`` (default: its head); return the tracked position."""
-        with self._lock:
-            self._ensure_tables()
-            for _attempt in range(MOVED_RETRIES_MAX):
-                try:
-                    return self._fold(up_to)
-                except ProjectionMoved:
-                    # Another process folded the same events first: take its
-                    # committed state and go on from there.
-                    self._state = None
-            raise ProjectionMoved("the projection kept moving under this process; retry")
+    def _forget(self) -> None:
+        self._state = None
 
-    def _fold(self, up_to: int | None) -> int:
+    def _fold(self, up_to: int | None, progress: Progress | None) -> int:
         state = self._current_state()
         if up_to is not None and up_to <= state.position:
             return state.position
@@ -107,7 +105,8 @@ class ProjectionService:
                 # A full first page means a long way behind (a new worker, a
                 # restart): worth the threads where they pay.
                 overlap = len(first) == self.page_size and overlap_pays(self.database)
-                fold_pages(state, chain([first], pages), self.store.write_batch, overlap=overlap)
+                counted = self._counted(chain([first], pages), progress, up_to)
+                fold_pages(state, counted, self.store.write_batch, overlap=overlap)
         except BaseException:
             # The batch rolled back but the fold moved on in memory: forget
             # the memory; the next call reloads what was committed.
@@ -115,30 +114,52 @@ class ProjectionService:
             raise
         return state.position
 
+    def _counted(
+        self, pages: Iterator[list[LogEvent]], progress: Progress | None, up_to: int | None
+    ) -> Iterator[list[LogEvent]]:
+        """``pages``, counted, with progress reported as each one is read."""
+        target = up_to
+        for page in pages:
+            self.events_read += len(page)
+            if progress is not None:
+                if target is None:
+                    target = self._reader.head_position()
+                progress(page[-1].position, max(target, page[-1].position))
+            yield page
+
     def _current_state(self) -> BalanceState:
         tracked = self.store.tracked_position()
         if self._state is None or self._state.position != tracked:
             self._state = self.store.load_state()
         return self._state
 
-    def _ensure_tables(self) -> None:
-        if not self._tables_ready:
-            if not self.store.tables_exist():
-                # Two processes starting together must not race the DDL
-                # (PostgreSQL: "duplicate key value violates ... pg_type").
-                with schema_setup_lock(self.database):
-                    if not self.store.tables_exist():
-                        self.store.create_tables()
+    def load_from_scratch(
+        self, *, up_to: int | None = None, progress: Progress | None = None
+    ) -> tuple[RebuildStats, BalanceState]:
+        """A bulk load (see ``BalanceStore.create_tables``): the tables are
+        complete when this returns, and not to be read before."""
+        with self._lock, gc_paused():
+            started = time.perf_counter()
+            self._state = None
+            self.store.drop_tables()
+            self.store.create_tables(bulk=True)
+            target = self._reader.head_position() if up_to is None else up_to
+            state = BalanceState(track_daily=False)  # finish_bulk sums the days in SQL
+            read_before = self.events_read
+            # On PostgreSQL the next page is fetched while this one is folded,
+            # and the batches go into the store's bulk COPY streams, which the
+            # server takes in on its own (PostgresBalanceStore.create_tables):
+            # threads that also decode or write beside the fold only contend
+            # for the GIL (measured on 2 cores: 12.8 s against 10.4 s serial).
+            reader = self._reader
+            read_pages = reader.pages_ahead if overlap_pays(self.database) else reader.pages
+            pages = self._counted(read_pages(0, self.page_size, up_to=target), progress, target)
+            fold_pages(state, pages, self.store.write_batch)
+            self.store.finish_bulk()
             self._tables_ready = True
-
-    def run_forever(
-        self, poll_interval_s: float = 1.0, stop_event: threading.Event | None = None
-    ) -> None:
-        """Catch up, wait, repeat until ``stop_event`` is set; an error stops the loop."""
-        stop = stop_event or threading.Event()
-        while not stop.is_set():
-            self.catch_up()
-            stop.wait(poll_interval_s)
+            seconds = time.perf_counter() - started
+        stats = RebuildStats(self.name, self.events_read - read_before, state.position, seconds)
+        return stats, state
 
     # --- queries ----------------------------------------------------------
 

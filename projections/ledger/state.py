@@ -8,21 +8,13 @@ their tables (``BalanceStore.load_state``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any
 
 from domain.ledger.accounts import DEBIT_NORMAL_TYPES
+from projections.tracking.base import Finding  # re-exported: the ledger's findings are these
 
 FINDINGS_MAX = 1_000
 """Findings kept in memory; past this only the count grows (a broken log can be huge)."""
-
-
-class Finding(NamedTuple):
-    """A broken invariant: ``invariant`` name, log ``position`` (None for the end
-    state) and a ``detail`` sentence naming the account, entry or asset."""
-
-    invariant: str
-    position: int | None
-    detail: str
 
 
 @dataclass(slots=True)

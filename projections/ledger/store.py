@@ -44,10 +44,7 @@ from projections.ledger.schema import (
     open_entries_index_sql,
 )
 from projections.ledger.state import AccountInfo, BalanceState, Changes, PendingEntry
-
-
-class ProjectionMoved(RuntimeError):
-    """Another writer advanced the projection since this one loaded it; reload and retry."""
+from projections.tracking.base import ProjectionMoved
 
 
 class BalanceStore(ABC):

@@ -18,7 +18,8 @@ from typing import Any
 import psycopg
 from psycopg.adapt import Transformer
 
-from adapters.database import Database, postgres_connect_kwargs
+from adapters.connections import ConnectionHolder, open_postgres
+from adapters.database import Database
 from adapters.log_reader import APPLICATION_NAME
 from projections.ledger.schema import (
     COLUMNS,
@@ -57,23 +58,30 @@ class PostgresBalanceStore(BalanceStore):
 
     def __init__(self, database: Database, prefix: str = PREFIX_LIVE) -> None:
         super().__init__(database, prefix)
-        self._connection: psycopg.Connection[Any] | None = None
+        # Checked before use outside a transaction, replaced when the server dropped it.
+        self._holder = ConnectionHolder(database)
         self._depth = 0
         self._streams: dict[str, _CopyStream] = {}
+        self._may_create_temporary: bool | None = None
 
     def _connect(self) -> psycopg.Connection[Any]:
-        if self._connection is None or self._connection.closed:
-            self._connection = psycopg.connect(
-                **postgres_connect_kwargs(self.database),  # type: ignore[arg-type]
-                autocommit=True,
-            )
-        return self._connection
+        connection: psycopg.Connection[Any] = self._holder.connection(in_transaction=self._depth > 0)
+        return connection
 
     def close(self) -> None:
         self._close_streams(abort=True)  # a bulk load that did not finish
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self._holder.close()
+
+    def _staging_allowed(self) -> bool:
+        """Whether this role may create temporary tables (the deployed owner role
+        need not: the compose database grants TEMPORARY to the application role
+        alone); without, large merges go row by row."""
+        if self._may_create_temporary is None:
+            row = self._connect().execute(
+                "SELECT has_database_privilege(current_database(), 'TEMPORARY')"
+            ).fetchone()
+            self._may_create_temporary = bool(row and row[0])
+        return self._may_create_temporary
 
     def qualified(self, table_name: str) -> str:
         return f'"{self.database.schema}".{table_name}'
@@ -185,7 +193,7 @@ class PostgresBalanceStore(BalanceStore):
     def _upsert_rows(self, name: str, rows: list[tuple[Any, ...]], *, add: bool) -> None:
         if not rows:
             return
-        if len(rows) <= SMALL_WRITE_ROWS_MAX:
+        if len(rows) <= SMALL_WRITE_ROWS_MAX or not self._staging_allowed():
             self._execute_many(upsert_sql(self.table(name), name, add=add), rows)
             return
         columns = COLUMNS[name]
@@ -200,7 +208,7 @@ class PostgresBalanceStore(BalanceStore):
     def _update_rows(
         self, name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
     ) -> None:
-        if len(rows) <= SMALL_WRITE_ROWS_MAX:
+        if len(rows) <= SMALL_WRITE_ROWS_MAX or not self._staging_allowed():
             super()._update_rows(name, columns, rows)
             return
         key = KEYS[name][0]
@@ -286,10 +294,7 @@ class PostgresBalanceStore(BalanceStore):
 
     def _run_alone(self, statements: list[str]) -> None:
         """Run ``statements`` in order on a connection of their own, each committed."""
-        with psycopg.connect(
-            **postgres_connect_kwargs(self.database),  # type: ignore[arg-type]
-            autocommit=True,
-        ) as connection:
+        with open_postgres(self.database) as connection:
             for statement in statements:
                 connection.execute(statement)
 
@@ -370,7 +375,7 @@ class _CopyStream:
         self._stack = ExitStack()
         try:
             connection = self._stack.enter_context(
-                psycopg.connect(**postgres_connect_kwargs(database), autocommit=True)  # type: ignore[arg-type]
+                open_postgres(database)
             )
             self._stack.enter_context(connection.transaction())
             # FREEZE (allowed for a table emptied in the same transaction)

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from adapters.database import LOCK_TIMEOUT_S, Database
+from adapters.connections import ConnectionHolder, open_sqlite
+from adapters.database import Database
 from adapters.log_reader import APPLICATION_NAME
 from projections.ledger.schema import COLUMNS, PREFIX_LIVE, upsert_sql
 from projections.ledger.store import BalanceStore
@@ -30,38 +31,25 @@ class SQLiteBalanceStore(BalanceStore):
 
     def __init__(self, database: Database, prefix: str = PREFIX_LIVE) -> None:
         super().__init__(database, prefix)
-        self._connection: sqlite3.Connection | None = None
+        self._holder = ConnectionHolder(database, configure=_configure, opener=self._open)
         self._depth = 0
 
-    def _connect(self) -> sqlite3.Connection:
-        if self._connection is None:
-            path = self.database.sqlite_path
-            if path == ":memory:" or ("mode=memory" in path and "cache=shared" not in path):
-                # A second connection to a private in-memory database sees an empty one.
-                raise ProjectionUnavailable(
-                    "projections need a file (or shared-cache memory) SQLite database, "
-                    f"not {self.database.url}"
-                )
-            self._connection = sqlite3.connect(
-                self.database.sqlite_path,
-                uri=True,
-                isolation_level=None,  # transactions are begun explicitly
-                check_same_thread=False,
-                timeout=LOCK_TIMEOUT_S * 5,
+    def _open(self) -> sqlite3.Connection:
+        path = self.database.sqlite_path
+        if path == ":memory:" or ("mode=memory" in path and "cache=shared" not in path):
+            # A second connection to a private in-memory database sees an empty one.
+            raise ProjectionUnavailable(
+                "projections need a file (or shared-cache memory) SQLite database, "
+                f"not {self.database.url}"
             )
-            # The log's file is in WAL mode (the library sets it). NORMAL sync
-            # can lose the last commits on power loss but never corrupts; the
-            # projection is rebuildable and its rows and position commit
-            # together, so it resumes exactly where its last surviving commit
-            # left off.
-            self._connection.execute("PRAGMA synchronous = NORMAL")
-            self._connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        return self._connection
+        return open_sqlite(self.database)
+
+    def _connect(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection = self._holder.connection(in_transaction=self._depth > 0)
+        return connection
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self._holder.close()
 
     def qualified(self, table_name: str) -> str:
         return table_name
@@ -139,3 +127,11 @@ class SQLiteBalanceStore(BalanceStore):
         ).fetchone()
         return None if row is None else int(row[0])
 
+
+def _configure(connection: sqlite3.Connection) -> None:
+    # The log's file is in WAL mode (the library sets it). NORMAL sync can
+    # lose the last commits on power loss but never corrupts; the projection
+    # is rebuildable and its rows and position commit together, so it
+    # resumes exactly where its last surviving commit left off.
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")

@@ -22,6 +22,9 @@ REPORT_MODULES = (
     "projections.reports.large_cash",
     "projections.reports.structuring",
     "projections.reports.segregation",
+    "projections.reports.inventory_reports",
+    "projections.reports.billing_reports",
+    "projections.reports.payroll_reports",
 )
 """Modules with a ``REPORTS`` tuple; a new report is one more module here."""
 

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from adapters.log_reader import LogEvent
-from domain.access.tokens import AccessRecord
+from domain.access.records import AccessRecord
 from projections.audit.trail import recorded_at_text
 from projections.reports.framework import (
     LogSource,

@@ -31,7 +31,8 @@ from eventsourcing.utils import get_topic
 from adapters.log_reader import LogEvent
 from adapters.subject_keys import SubjectKeyStore
 from domain.sanctions.matching import RESULTS
-from domain.sanctions.screening import SEALED_NAME_FIELD, SanctionsList, ScreeningCase
+from domain.sanctions.sanctions_list import SanctionsList
+from domain.sanctions.screening import SEALED_NAME_FIELD, ScreeningCase
 from domain.subjects.sealing import open_envelope
 from domain.subjects.subject import ERASED, DataSubject
 from projections.audit.trail import recorded_at_text

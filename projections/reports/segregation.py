@@ -11,9 +11,15 @@ Rows, in log order of the event that completes them (``kind``):
   held at the time;
 - ``settlement_approval``: every settled settlement instruction: who created
   it (the requester) and who settled it (the approver role's decision);
-- ``denied_attempt``: every request refused at the door (401 or 403, an
-  ``AccessRecorded`` with outcome ``denied``) on an approval route, such as
-  a poster calling ``/v1/payments/{payment_id}/approve``;
+- ``denied_attempt``: every request refused at the door (401 or 403) on an
+  approval route, such as a poster calling
+  ``/v1/payments/{payment_id}/approve``, and every refused four-eyes
+  attempt the access log holds (outcome ``refused``). They are read from
+  the access log (``adapters.access_log``; key ``access/<its position>``),
+  those recorded while the business log's head was below the report's
+  position, so a report at a position never changes; denials recorded in
+  the business log before the access log existed (``AccessRecorded``
+  events; key ``denied/<log position>``) are read from there;
 - ``role_conflict``: an actor holding, at one time, tokens for a role that
   requests (poster) and one that approves (approver): the one way a single
   person can reach both sides of a four-eyes control through the API.
@@ -46,8 +52,10 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
+from adapters.access_log import AccessLog, StoredAccess
 from adapters.log_reader import LogEvent
-from domain.access.tokens import AccessRecord, ApiToken
+from domain.access.records import AccessRecord
+from domain.access.tokens import ApiToken
 from domain.payments.payment import Payment
 from domain.settlements.settlement import SettlementInstruction
 from projections.audit.trail import recorded_at_text
@@ -82,7 +90,8 @@ SEGREGATION_SCOPE = ReportScope(
         }
     ),
     "payment requests, amendments and approvals; settlement instructions created and"
-    " settled; tokens issued and revoked; access records (denied attempts)",
+    " settled; tokens issued and revoked; access records (denied attempts; those since"
+    " the access log, from the access log)",
 )
 APPROVAL_ROUTES = frozenset(
     {
@@ -241,6 +250,25 @@ class SegregationFold:
         )
         self._add(event, f"denied/{event.position}", values, [event.position])
 
+    def apply_access(self, stored: StoredAccess) -> None:
+        """A denial or refused four-eyes attempt from the access log, on an approval route."""
+        entry = stored.entry
+        if entry.outcome not in ("denied", "refused") or entry.route not in APPROVAL_ROUTES:
+            return
+        values = _values(
+            "denied_attempt",
+            f"{entry.method} {entry.route}",
+            actor=entry.actor or None,
+            role=entry.role or None,
+            route=entry.route,
+            status=entry.status,
+            outcome=entry.outcome,
+            finding=entry.detail[:300],
+        )
+        at = entry.recorded_at_utc
+        key = f"access/{stored.position}"
+        self.found.append(Found(entry.log_position, at, key, {**values, "at": at}, []))
+
     def _add(
         self, event: LogEvent, key: str, values: dict[str, Any], positions: list[int]
     ) -> Found:
@@ -326,6 +354,14 @@ class SegregationReport:
         fold = SegregationFold()
         for event in source.events(as_of_position, self.scope):
             fold.apply(event)
+        database = getattr(source, "database", None)  # the access log lives beside the log
+        if database is not None:
+            access = AccessLog(database, create_tables=False)
+            try:
+                for stored in access.all_entries(log_position_before=as_of_position):
+                    fold.apply_access(stored)
+            finally:
+                access.close()
         context = {**dates.as_dict(), "approval_routes": sorted(APPROVAL_ROUTES)}
         return ReportRun(context, self._rows(fold, dates.date_from, dates.date_to))
 

@@ -16,8 +16,8 @@ from uuid import UUID
 from adapters.database import Database
 from adapters.log_reader import LogEvent
 from domain.application import BackOffice
+from domain.kernel.context import Context
 from domain.kernel.errors import InvalidInput
-from domain.ledger.commands import Context
 from domain.reporting.errors import UnknownReportRow
 from domain.reporting.service import FileReport, ReportFilings
 from projections.audit.trail import recorded_at_text
@@ -36,6 +36,8 @@ from projections.reports.parameters import check_parameters
 EXPLAIN_LIMIT_DEFAULT = 100
 EXPLAIN_LIMIT_MAX = 1000
 PAYLOAD_FIELD_BYTES_MAX = 400
+REPLICA_WAIT_S = 5.0
+"""How long a report at a position waits for a standby to replay it (then 503)."""
 BOOKKEEPING_FIELDS = frozenset({"originator_id", "originator_version", "timestamp"})
 
 
@@ -71,6 +73,8 @@ class ReportService:
         report = get_report(name)
         checked = check_parameters(report, parameters)
         head = self.source.head_position()
+        if isinstance(as_of_position, int) and not isinstance(as_of_position, bool):
+            head = self._replayed(as_of_position, head)
         if as_of_position is None:
             as_of_position = head
         elif isinstance(as_of_position, bool) or not isinstance(as_of_position, int):
@@ -81,6 +85,29 @@ class ReportService:
                 field="as_of_position",
             )
         return PreparedReport(report, checked, as_of_position)
+
+    def _replayed(self, position: int, head: int) -> int:
+        """The source's head once it holds ``position``, when the source is a standby
+        (``BACKOFFICE_READ_DATABASE_URL``) behind a primary that already holds it:
+        read-your-writes across the two, a bounded wait, then ``DatabaseUnavailable`` (503)."""
+        if position <= head or self.app is None:
+            return head
+        if getattr(self.source, "database", self.database) is self.database:
+            return head
+        if position > int(self.app.recorder.max_notification_id() or 0):
+            return head  # beyond the primary's head too: refused below
+        import time
+
+        from adapters.database import DatabaseUnavailable
+
+        deadline = time.monotonic() + REPLICA_WAIT_S
+        while (head := self.source.head_position()) < position:
+            if time.monotonic() >= deadline:
+                raise DatabaseUnavailable(
+                    f"the standby is at log position {head}, not yet at {position}; retry shortly"
+                )
+            time.sleep(0.02)
+        return head
 
     def start(self, prepared: PreparedReport) -> ReportOutput:
         return ReportOutput(prepared, self.source)

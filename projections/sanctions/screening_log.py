@@ -19,17 +19,14 @@ version 1 screening (before subjects) is an ad hoc one.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.utils import get_topic
 
 from adapters.database import Database
-from adapters.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader
+from adapters.log_reader import PAGE_SIZE_DEFAULT, LogEvent
 from adapters.subject_keys import SubjectKeyStore
 from domain.kernel import limits
 from domain.kernel.errors import InvalidInput
@@ -39,270 +36,85 @@ from domain.sanctions.screening import (
     CASE_STATUSES,
     ITEM_KINDS,
     SEALED_NAME_FIELD,
-    SanctionsList,
-    ScreeningCase,
 )
 from domain.subjects.sealing import open_envelope
 from domain.subjects.service import SubjectKeys
 from domain.subjects.subject import ERASED
-from projections.audit.trail import recorded_at_text
+from projections.sanctions.fold import (
+    CASE_TOPIC,
+    CaseState,
+    ScreeningPage,
+    apply_page,
+    case_row,
+    case_state,
+    is_screening_event,
+)
 from projections.sanctions.store import (
     CASE_COLUMNS,
     DISPOSITION_COLUMNS,
     LIST_COLUMNS,
+    PREFIX,
+    PROJECTION_NAME,
     SCREENING_COLUMNS,
-    ScreeningMoved,
     ScreeningStore,
 )
+from projections.tracking.base import Finding, PageFold
 
-CASE_TOPIC = get_topic(ScreeningCase) + "."
-LIST_TOPIC = get_topic(SanctionsList) + "."
 QUERY_LIMIT_MAX = 1000
-MOVED_RETRIES_MAX = 8
 
 
-@dataclass(frozen=True, slots=True)
-class CaseState:
-    """One case as projected (the ``scr_cases`` columns)."""
-
-    case_id: str
-    item_kind: str
-    item_id: str
-    subject_id: str
-    party_name: str
-    sealed_name: str
-    list_version: str
-    result: str
-    match_count: int
-    screened_by: str
-    screened_at: str
-    screened_position: int
-    updated_position: int
-    decision: str | None = None
-    decided_by: str | None = None
-    decided_at: str | None = None
-    decision_reason: str | None = None
-    decided_position: int | None = None
-    superseded_by: str | None = None
-
-    @property
-    def status(self) -> str:
-        if self.decision is not None:
-            return self.decision
-        if self.superseded_by is not None:
-            return "superseded"
-        return "clear" if self.result == "clear" else "pending"
+def invariant_findings(store: ScreeningStore, _state: object = None) -> list[Finding]:
+    """Every screening and disposition belongs to a case of the log, and each
+    case's status is one a case can have."""
+    findings = []
+    known = {row[0] for row in store.rows(f"SELECT case_id FROM {store.table('cases')}")}
+    for name in ("screenings", "dispositions"):
+        for position, case_id in store.rows(
+            f"SELECT position, case_id FROM {store.table(name)} ORDER BY position"
+        ):
+            if case_id not in known:
+                findings.append(
+                    Finding("screening_case", int(position), f"{name} row of unknown case {case_id}")
+                )
+    for case_id, status in store.rows(f"SELECT case_id, status FROM {store.table('cases')}"):
+        if status not in CASE_STATUSES:
+            findings.append(Finding("case_status", None, f"case {case_id}: status {status!r}"))
+    return findings
 
 
-def _name(event: LogEvent) -> str:
-    return event.topic.rpartition(".")[2]
-
-
-def name_columns(fields: dict[str, Any]) -> tuple[str, str, str]:
-    """(subject_id, party_name, sealed_name as JSON text) of a screening event of
-    either version: a subject's name sealed, an ad hoc one in the clear."""
-    sealed = fields.get("sealed_name")
-    sealed_text = "" if sealed is None else orjson.dumps(sealed).decode()
-    return fields.get("subject_id") or "", fields["party_name"], sealed_text
-
-
-def fold_case(state: CaseState | None, event: LogEvent) -> CaseState | None:
-    """The case after ``event`` (a ScreeningCase event)."""
-    name, fields, position = _name(event), event.state, event.position
-    at = recorded_at_text(fields["timestamp"])
-    if name == "ScreeningPerformed":
-        subject_id, party_name, sealed_name = name_columns(fields)
-        return CaseState(
-            case_id=event.originator_id,
-            item_kind=fields["item_kind"],
-            item_id=fields["item_id"],
-            subject_id=subject_id,
-            party_name=party_name,
-            sealed_name=sealed_name,
-            list_version=fields["list_version"],
-            result=fields["result"],
-            match_count=len(fields["matches"]),
-            screened_by=fields["actor"],
-            screened_at=at,
-            screened_position=position,
-            updated_position=position,
-        )
-    assert state is not None, f"{name} at {position} before its case was opened"
-    if name == "ScreeningRepeated":
-        subject_id, party_name, sealed_name = name_columns(fields)
-        return replace(
-            state,
-            subject_id=subject_id,
-            party_name=party_name,
-            sealed_name=sealed_name,
-            result=fields["result"],
-            match_count=len(fields["matches"]),
-            screened_by=fields["actor"],
-            screened_at=at,
-            screened_position=position,
-            updated_position=position,
-            decision=None,
-            decided_by=None,
-            decided_at=None,
-            decision_reason=None,
-            decided_position=None,
-        )
-    if name in ("ScreeningCleared", "ScreeningRejected"):
-        return replace(
-            state,
-            decision="cleared" if name == "ScreeningCleared" else "rejected",
-            decided_by=fields["actor"],
-            decided_at=at,
-            decision_reason=fields["reason"],
-            decided_position=position,
-            updated_position=position,
-        )
-    if name == "ScreeningSuperseded":
-        return replace(state, superseded_by=fields["by_case_id"], updated_position=position)
-    return state  # an event type this projection does not know yet
-
-
-def case_row(state: CaseState) -> tuple[Any, ...]:
-    return (
-        state.case_id,
-        state.item_kind,
-        state.item_id,
-        state.subject_id,
-        state.party_name,
-        state.sealed_name,
-        state.list_version,
-        state.result,
-        state.status,
-        state.match_count,
-        state.screened_by,
-        state.screened_at,
-        state.screened_position,
-        state.decided_by,
-        state.decided_at,
-        state.decision_reason,
-        state.decided_position,
-        state.superseded_by,
-        state.updated_position,
-    )
-
-
-def case_state(row: tuple[Any, ...]) -> CaseState:
-    values = dict(zip(CASE_COLUMNS, row, strict=True))
-    status = values["status"]
-    return CaseState(
-        case_id=values["case_id"],
-        item_kind=values["item_kind"],
-        item_id=values["item_id"],
-        subject_id=values["subject_id"],
-        party_name=values["party_name"],
-        sealed_name=values["sealed_name"],
-        list_version=values["list_version"],
-        result=values["result"],
-        match_count=int(values["match_count"]),
-        screened_by=values["screened_by"],
-        screened_at=values["screened_at"],
-        screened_position=int(values["screened_position"]),
-        updated_position=int(values["updated_position"]),
-        decision=status if status in ("cleared", "rejected") else None,
-        decided_by=values["decided_by"],
-        decided_at=values["decided_at"],
-        decision_reason=values["decision_reason"],
-        decided_position=None
-        if values["decided_position"] is None
-        else int(values["decided_position"]),
-        superseded_by=values["superseded_by"],
-    )
-
-
-def event_rows(
-    event: LogEvent, case: CaseState | None = None
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The (lists, screenings, dispositions) rows of one event. ``case``: the case
-    before the event (a repeated screening names neither item nor list version;
-    they are the case's)."""
-    name, fields, position = _name(event), event.state, event.position
-    at = recorded_at_text(fields["timestamp"])
-    if name == "SanctionsListLoaded":
-        row = (
-            fields["list_version"],
-            fields["source"],
-            fields["entry_count"],
-            fields["alias_count"],
-            fields["loaded_at"],
-            fields["actor"],
-            position,
-        )
-        return [row], [], []
-    if name in ("ScreeningPerformed", "ScreeningRepeated"):
-        subject_id, party_name, sealed_name = name_columns(fields)
-        screening = (
-            position,
-            event.originator_id,
-            event.originator_version,
-            at,
-            fields.get("item_kind") or (case.item_kind if case else None),
-            fields.get("item_id") or (case.item_id if case else None),
-            subject_id,
-            party_name,
-            sealed_name,
-            fields.get("list_version") or (case.list_version if case else None),
-            fields["threshold"],
-            fields["result"],
-            len(fields["matches"]),
-            orjson.dumps(fields["matches"], option=orjson.OPT_SORT_KEYS).decode(),
-            fields["actor"],
-            fields["correlation_id"],
-        )
-        return [], [screening], []
-    dispositions = {
-        "ScreeningCleared": ("cleared", "reason"),
-        "ScreeningRejected": ("rejected", "reason"),
-        "ScreeningSuperseded": ("superseded", "by_case_id"),
-    }
-    if name in dispositions:
-        disposition, reason_field = dispositions[name]
-        row = (
-            position,
-            event.originator_id,
-            disposition,
-            fields[reason_field],
-            fields["actor"],
-            at,
-            fields["correlation_id"],
-        )
-        return [], [], [row]
-    return [], [], []
-
-
-class ScreeningLog:
+class ScreeningLog(PageFold[ScreeningStore, ScreeningPage]):
     """Folds the log's screening events into the ``scr_`` tables; answers queries."""
+
+    name = PROJECTION_NAME
+    label = "screening log"
+    live_prefix = PREFIX
+    tables = ("lists", "screenings", "dispositions", "cases", "tracking")
 
     def __init__(
         self,
         database: Database,
         *,
+        prefix: str | None = None,
         catch_up_on_query: bool = True,
         page_size: int = PAGE_SIZE_DEFAULT,
         keys: SubjectKeys | None = None,
     ) -> None:
-        self.database = database
-        self.catch_up_on_query = catch_up_on_query
-        self.page_size = page_size
+        super().__init__(
+            database, prefix=prefix, page_size=page_size, catch_up_on_query=catch_up_on_query
+        )
         self._keys = keys
-        self.store = ScreeningStore(database)
-        self._reader = LogReader(database)
-        self._tables_ready = False
-        self._lock = threading.RLock()
 
-    def close(self) -> None:
-        with self._lock:
-            self.store.close()
-            self._reader.close()
+    def open_store(self, prefix: str) -> ScreeningStore:
+        return ScreeningStore(self.database, prefix)
 
-    def _ensure_tables(self) -> None:
-        if not self._tables_ready:
-            _ensure_store_tables(self.store)
-            self._tables_ready = True
+    def ensure_tables(self) -> None:
+        """Create the tables if missing, or of an older layout (dropped first:
+        the next catch-up folds the log again from the start)."""
+        if not self._tables_ready and self.store.tables_exist() and not self.store.layout_current():
+            self.store.drop_outdated_tables()
+        super().ensure_tables()
+
+    _ensure_tables = ensure_tables
 
     @property
     def keys(self) -> SubjectKeys:
@@ -332,74 +144,26 @@ class ScreeningLog:
 
     # --- folding --------------------------------------------------------------
 
-    def catch_up(self, up_to: int | None = None) -> int:
-        """Fold the log up to ``up_to`` (default: its head); return the tracked position."""
-        with self._lock:
-            self._ensure_tables()
-            for _attempt in range(MOVED_RETRIES_MAX):
-                try:
-                    return self._fold(up_to)
-                except ScreeningMoved:
-                    continue  # another process folded those events: go on from its position
-            raise ScreeningMoved("the screening log kept moving under this process; retry")
+    def wanted(self, event: LogEvent) -> bool:
+        return is_screening_event(event)
 
-    def rebuild(self) -> int:
-        """Empty the ``scr_`` tables and fold the whole log again."""
-        with self._lock:
-            self._ensure_tables()
-            self.store.reset()
-            return self.catch_up()
+    def load(self, events: list[LogEvent], inputs: Any) -> ScreeningPage:
+        case_ids = sorted(
+            {event.originator_id for event in events if event.topic.startswith(CASE_TOPIC)}
+        )
+        cases: dict[str, CaseState | None] = dict.fromkeys(case_ids)
+        cases.update((row[0], case_state(row)) for row in self.store.case_rows(case_ids))
+        return ScreeningPage(cases)
 
-    def _fold(self, up_to: int | None) -> int:
-        position = self.store.tracked_position()
-        if up_to is not None and up_to <= position:
-            return position
-        for page in self._reader.pages(position, self.page_size, up_to):
-            events = [
-                event
-                for event in page
-                if event.topic.startswith(CASE_TOPIC) or event.topic.startswith(LIST_TOPIC)
-            ]
-            case_ids = sorted(
-                {event.originator_id for event in events if event.topic.startswith(CASE_TOPIC)}
-            )
-            with self.store.transaction():
-                self.store.lock_tracking(position)
-                states: dict[str, CaseState | None] = {
-                    row[0]: case_state(row) for row in self.store.case_rows(case_ids)
-                }
-                lists: list[tuple[Any, ...]] = []
-                screenings: list[tuple[Any, ...]] = []
-                dispositions: list[tuple[Any, ...]] = []
-                for event in events:
-                    more_lists, more_screenings, more_dispositions = event_rows(
-                        event, states.get(event.originator_id)
-                    )
-                    lists += more_lists
-                    screenings += more_screenings
-                    dispositions += more_dispositions
-                    if event.topic.startswith(CASE_TOPIC):
-                        states[event.originator_id] = fold_case(
-                            states.get(event.originator_id), event
-                        )
-                self.store.append(lists, screenings, dispositions)
-                self.store.replace_cases(
-                    case_ids, [case_row(state) for state in states.values() if state is not None]
-                )
-                position = page[-1].position
-                self.store.move_tracking(position)
-        return position
+    def apply(self, state: ScreeningPage, event: LogEvent) -> ScreeningPage:
+        return apply_page(state, event)
 
-    def _fresh(self) -> None:
-        if self.catch_up_on_query:
-            self.catch_up()
-        else:
-            self._ensure_tables()
-
-    def position(self) -> int:
-        with self._lock:
-            self._fresh()
-            return self.store.tracked_position()
+    def save(self, state: ScreeningPage) -> None:
+        self.store.append(state.lists, state.screenings, state.dispositions)
+        self.store.replace_cases(
+            sorted(state.cases),
+            [case_row(case) for case in state.cases.values() if case is not None],
+        )
 
     # --- queries --------------------------------------------------------------
 
@@ -567,20 +331,10 @@ def _moment(value: str | datetime | date, field: str) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _ensure_store_tables(store: ScreeningStore) -> None:
-    """Create the ``scr_`` tables if missing, or of an older layout (dropped first:
-    the next catch-up folds the log again from the start)."""
-    if store.tables_exist() and store.layout_current():
-        return
-    if store.tables_exist():
-        store.drop_outdated_tables()
-    store.create_tables()
-
-
 def ensure_tables(database: Database) -> None:
     """Create the ``scr_`` tables if missing (for ``backoffice migrate``)."""
-    store = ScreeningStore(database)
+    log = ScreeningLog(database, catch_up_on_query=False)
     try:
-        _ensure_store_tables(store)
+        log.ensure_tables()
     finally:
-        store.close()
+        log.close()

@@ -4,17 +4,16 @@ The fold opens each sealed field with the subject's key as it finds it at
 fold time: a subject whose key is gone (erased) folds to ``[erased]`` in
 every personal field, on a rebuild as much as live; and the
 ``SubjectErased`` event itself overwrites fields already projected in the
-clear. The fold is a plain function of (state, event, key); the storage
+clear. The fold is a plain function of (state, event, key); it runs on the
+tracked-projection mechanism (``projections.tracking.base``): the storage
 (``projections.subjects.store``) writes a page's rows and the tracked
 position in one transaction, like the audit trail.
 
-``rebuild`` empties the ``subj_`` tables (read models: they may be
-rewritten) and folds from position 0.
+``rebuild`` folds from position 0 into fresh tables and swaps them in.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
@@ -22,7 +21,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from adapters.database import Database
-from adapters.log_reader import PAGE_SIZE_DEFAULT, LogEvent, LogReader
+from adapters.log_reader import PAGE_SIZE_DEFAULT, LogEvent
 from adapters.subject_keys import SubjectKeyStore
 from domain.kernel.errors import InvalidInput
 from domain.subjects.errors import UnknownSubject
@@ -30,14 +29,15 @@ from domain.subjects.sealing import open_envelope
 from domain.subjects.subject import ERASED, PERSONAL_FIELDS, SUBJECT_KINDS, DataSubject
 from projections.subjects.store import (
     HOLD_COLUMNS,
+    PREFIX,
+    PROJECTION_NAME,
     SUBJECT_COLUMNS,
-    SubjectsMoved,
     SubjectsStore,
 )
+from projections.tracking.base import Finding, PageFold
 
 TOPIC_PREFIX = get_topic(DataSubject) + "."
 LIST_LIMIT_MAX = 1000
-MOVED_RETRIES_MAX = 8
 STATUSES = ("active", "erased")
 
 
@@ -209,103 +209,133 @@ def view(state: SubjectState) -> dict[str, Any]:
 # --- the projection ---------------------------------------------------------------
 
 
-class SubjectsProjection:
+@dataclass(slots=True)
+class SubjectsPage:
+    """What one page's fold works on: the subjects its events touch (as
+    stored before the page), their keys now, and the erasures seen."""
+
+    keys: dict[UUID, bytes]
+    subjects: dict[str, SubjectState | None]
+    erasures: int = 0
+
+
+def apply_page(page: SubjectsPage, event: LogEvent) -> SubjectsPage:
+    """``page`` after ``event`` (a DataSubject event): plain Python, no database."""
+    subject_id = event.originator_id
+    key = page.keys.get(UUID(subject_id))
+    page.subjects[subject_id] = apply(page.subjects.get(subject_id), event, key)
+    if event.topic.endswith(".SubjectErased"):
+        page.erasures += 1
+    return page
+
+
+def invariant_findings(store: SubjectsStore, _state: object = None) -> list[Finding]:
+    """``holds_open`` counts the holds not lifted; an erased subject shows no
+    personal field in the clear."""
+    findings = []
+    open_holds: dict[str, int] = {}
+    for row in store.rows(f"SELECT {', '.join(HOLD_COLUMNS)} FROM {store.table('holds')}"):
+        hold = dict(zip(HOLD_COLUMNS, row, strict=True))
+        if hold["lifted_position"] is None:
+            open_holds[hold["subject_id"]] = open_holds.get(hold["subject_id"], 0) + 1
+    for row in store.rows(f"SELECT {', '.join(SUBJECT_COLUMNS)} FROM {store.table('subjects')}"):
+        subject = dict(zip(SUBJECT_COLUMNS, row, strict=True))
+        subject_id = subject["subject_id"]
+        if int(subject["holds_open"]) != open_holds.get(subject_id, 0):
+            findings.append(
+                Finding("subject_holds", None, f"subject {subject_id}: holds_open "
+                        f"{subject['holds_open']}, open holds {open_holds.get(subject_id, 0)}")
+            )  # fmt: skip
+        clear = [name for name in PERSONAL_FIELDS if subject[name] not in (None, ERASED)]
+        if subject["status"] == "erased" and clear:
+            findings.append(
+                Finding("subject_erased", None, f"subject {subject_id}: {clear} in the clear")
+            )
+    return findings
+
+
+class SubjectsProjection(PageFold[SubjectsStore, SubjectsPage]):
     """Folds the log's data-subject events into the ``subj_`` tables; answers queries."""
+
+    name = PROJECTION_NAME
+    label = "subjects"
+    live_prefix = PREFIX
+    tables = ("subjects", "holds", "tracking")
 
     def __init__(
         self,
         database: Database,
         keys: SubjectKeyStore | None = None,
         *,
+        prefix: str | None = None,
         catch_up_on_query: bool = True,
         page_size: int = PAGE_SIZE_DEFAULT,
     ) -> None:
-        self.database = database
-        self.keys = keys or SubjectKeyStore(database)
-        self.catch_up_on_query = catch_up_on_query
-        self.page_size = page_size
-        self.store = SubjectsStore(database)
-        self._reader = LogReader(database)
-        self._tables_ready = False
-        self._lock = threading.RLock()
+        super().__init__(
+            database, prefix=prefix, page_size=page_size, catch_up_on_query=catch_up_on_query
+        )
+        self._keys = keys
+        self._erasures = 0
 
-    def close(self) -> None:
-        with self._lock:
-            self.store.close()
-            self._reader.close()
+    @property
+    def keys(self) -> SubjectKeyStore:
+        """The subjects' keys (built on first use: the registry builds every
+        projection up front, and an in-memory database has no key store)."""
+        if self._keys is None:
+            self._keys = SubjectKeyStore(self.database)
+        return self._keys
 
-    def _ensure_tables(self) -> None:
-        if not self._tables_ready:
-            if not self.store.tables_exist():
-                self.store.create_tables()
-            self._tables_ready = True
+    def open_store(self, prefix: str) -> SubjectsStore:
+        return SubjectsStore(self.database, prefix)
 
     # --- folding --------------------------------------------------------------
 
-    def catch_up(self, up_to: int | None = None) -> int:
-        """Fold the log up to ``up_to`` (default: its head); return the tracked position."""
-        with self._lock:
-            self._ensure_tables()
-            for _attempt in range(MOVED_RETRIES_MAX):
-                try:
-                    return self._fold(up_to)
-                except SubjectsMoved:
-                    continue  # another process folded those events: go on from its position
-            raise SubjectsMoved("the subjects projection kept moving under this process; retry")
+    def sibling(self, prefix: str, page_size: int | None = None) -> SubjectsProjection:
+        return SubjectsProjection(
+            self.database,
+            self.keys,
+            prefix=prefix,
+            catch_up_on_query=False,
+            page_size=page_size or self.page_size,
+        )
 
-    def rebuild(self) -> int:
-        """Empty the ``subj_`` tables and fold the whole log again."""
-        with self._lock:
-            self._ensure_tables()
-            self.store.reset()
-            return self.catch_up()
+    def wanted(self, event: LogEvent) -> bool:
+        return event.topic.startswith(TOPIC_PREFIX)
 
-    def _fold(self, up_to: int | None) -> int:
-        position = self.store.tracked_position()
-        if up_to is not None and up_to <= position:
-            return position
-        erasures = 0
-        for page in self._reader.pages(position, self.page_size, up_to):
-            events = [event for event in page if event.topic.startswith(TOPIC_PREFIX)]
-            ids = sorted({event.originator_id for event in events})
-            keys = self.keys.keys_of(UUID(subject_id) for subject_id in ids)
-            with self.store.transaction():
-                self.store.lock_tracking(position)
-                states = self._load(ids)
-                for event in events:
-                    key = keys.get(UUID(event.originator_id))
-                    states[event.originator_id] = apply(states.get(event.originator_id), event, key)
-                changed = [state for state in states.values() if state is not None]
-                self.store.replace(
-                    ids,
-                    [subject_row(state) for state in changed],
-                    [row for state in changed for row in hold_rows(state)],
-                )
-                position = page[-1].position
-                self.store.move_tracking(position)
-            erasures += sum(1 for event in events if event.topic.endswith(".SubjectErased"))
-        if erasures:
-            self.store.purge_old_versions()
-        return position
+    def page_inputs(self, events: list[LogEvent]) -> dict[UUID, bytes]:
+        ids = {UUID(event.originator_id) for event in events}
+        return self.keys.keys_of(sorted(ids)) if ids else {}
 
-    def _load(self, ids: list[str]) -> dict[str, SubjectState | None]:
+    def load(self, events: list[LogEvent], inputs: dict[UUID, bytes]) -> SubjectsPage:
+        ids = sorted({event.originator_id for event in events})
         holds: dict[str, list[tuple[Any, ...]]] = {}
         for row in self.store.hold_rows(ids):
             holds.setdefault(row[0], []).append(row)
-        return {
+        subjects: dict[str, SubjectState | None] = {
             row[0]: state_of(row, holds.get(row[0], [])) for row in self.store.subject_rows(ids)
         }
+        for subject_id in ids:
+            subjects.setdefault(subject_id, None)
+        return SubjectsPage(inputs, subjects)
 
-    def _fresh(self) -> None:
-        if self.catch_up_on_query:
-            self.catch_up()
-        else:
-            self._ensure_tables()
+    def apply(self, state: SubjectsPage, event: LogEvent) -> SubjectsPage:
+        return apply_page(state, event)
 
-    def position(self) -> int:
-        with self._lock:
-            self._fresh()
-            return self.store.tracked_position()
+    def save(self, state: SubjectsPage) -> None:
+        changed = [subject for subject in state.subjects.values() if subject is not None]
+        self.store.replace(
+            sorted(state.subjects),
+            [subject_row(subject) for subject in changed],
+            [row for subject in changed for row in hold_rows(subject)],
+        )
+        self._erasures += state.erasures
+
+    def _fold(self, up_to: int | None, progress: Any) -> int:
+        self._erasures = 0
+        position = super()._fold(up_to, progress)
+        if self._erasures:
+            self.store.purge_old_versions()
+        return position
 
     # --- queries --------------------------------------------------------------
 
@@ -353,9 +383,8 @@ class SubjectsProjection:
 
 def ensure_tables(database: Database) -> None:
     """Create the ``subj_`` tables if missing (``backoffice migrate``)."""
-    store = SubjectsStore(database)
+    projection = SubjectsProjection(database, catch_up_on_query=False)
     try:
-        if not store.tables_exist():
-            store.create_tables()
+        projection.ensure_tables()
     finally:
-        store.close()
+        projection.close()
