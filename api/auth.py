@@ -17,7 +17,16 @@ from domain.access.errors import UnknownToken
 from domain.access.tokens import ApiToken, digests_match, parse_token, secret_digest
 from domain.application import BackOffice
 
-ALL_ROLES = ("poster", "approver", "auditor", "compliance", "admin")
+ALL_ROLES = (
+    "poster",
+    "approver",
+    "auditor",
+    "compliance",
+    "admin",
+    "payroll",
+    "billing",
+    "inventory",
+)
 READERS = ALL_ROLES  # the ledger (accounts, entries, balances) is readable by every role
 
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -60,6 +69,24 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Reports (api/routes/reporting.py): every read is recorded as an access.
     "reports:read": ("compliance", "auditor"),
     "reports:file": ("compliance",),
+    # Payroll (api/routes/payroll.py): the payroll role prepares, an approver approves.
+    "payroll:calculate": ("payroll", "approver", "auditor"),  # the calculator, writes nothing
+    "payroll:read": ("payroll", "approver", "auditor"),
+    "payroll:write": ("payroll",),  # employees; open, calculate, cancel runs
+    "payroll:approve": ("payroll", "approver"),  # never whoever prepared the run
+    "payroll:pay": ("payroll",),
+    # Billing (api/routes/billing.py): billing clerks invoice, receive bills and
+    # allocate; an approver approves supplier bills (four eyes: never who received it).
+    "billing:read": ("billing", "approver", "auditor"),
+    "billing:write": ("billing",),  # parties, invoices, credit notes, write-offs, bills, pay
+    "billing:allocate": ("billing",),  # apply receipts and payments, undo, refund credit
+    "billing:approve": ("approver",),
+    # Inventory (api/routes/inventory.py): warehouse clerks open items and locations and
+    # record stock movements; every role reads stock and its valuation.
+    "inventory:write": ("inventory",),
+    "inventory:read": READERS,
+    # The web console (api/console/): every role may sign in; its pages ask the permissions above.
+    "console:use": READERS,
 }
 
 

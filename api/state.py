@@ -1,12 +1,10 @@
 """What a running API process holds: the system, the group committer, the
 audit trail, the token verifier and the metrics; plus the request helpers
-every route shares (contexts, access records, idempotent execution,
-read-your-writes waits)."""
+every route shares (contexts, access records, JSON responses,
+read-your-writes waits). Idempotent writes: ``api.write``."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -14,32 +12,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import IntegrityError
 from fastapi import Request
 from starlette.responses import Response
 
 from adapters.group_commit import GroupCommitter
+from adapters.settings import Settings
 from api.auth import Principal, TokenVerifier
 from api.observability import Metrics
+from api.ports import BuiltSystem
 from api.problems import ApiProblem
-from api.settings import ApiSettings
-from backoffice.container import System
-from domain.access.tokens import CompletedRequest, completed_request_id
-from domain.kernel.errors import ConcurrencyConflict, DomainError
-from domain.ledger.commands import Context
+from domain.kernel.context import Context
 
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}\Z")
 REPLAYED_HEADER = "Idempotency-Replayed"
 
 
 @dataclass
 class ApiState:
-    settings: ApiSettings
-    system: System
+    settings: Settings
+    system: BuiltSystem
     committer: GroupCommitter
     tokens: TokenVerifier
     metrics: Metrics
     audit: Any = None  # projections.audit.AuditTrail
+    access: Any = None  # adapters.access_log.AccessRecorder
     witness: Any = None  # backoffice.checkpointing.LogWitness
     _stop: threading.Event = field(default_factory=threading.Event)
     _checkpointer: threading.Thread | None = None
@@ -85,6 +80,8 @@ class ApiState:
         self.committer.stop()
         if self.audit is not None:
             self.audit.close()
+        if self.access is not None:
+            self.access.close()
         self.system.close()
 
 
@@ -115,10 +112,20 @@ def record_access(
     role: str = "",
     detail: str = "",
 ) -> None:
-    """Append an access record (denied attempt or audit read) to the log."""
+    """Append an access record (denied attempt, audited read, refused four-eyes attempt)
+    to the access log (``adapters.access_log``), not the business log. Past the rate
+    limit of its client address or token it is only counted and the request is
+    answered 429 with Retry-After (an audited read is then not served)."""
+    import hashlib
+
+    from adapters.access_log import now_utc_text
+    from domain.access.access_entries import AccessEntry
+
     state = api_state(request)
     route = request.scope.get("route")
-    state.app.record_access(
+    entry = AccessEntry(
+        recorded_at_utc=now_utc_text(time.time()),
+        log_position=log_head(state),
         outcome=outcome,
         status=status,
         actor=actor[:128],
@@ -130,43 +137,20 @@ def record_access(
         detail=detail[:500],
         correlation_id=correlation_id(request)[:128] or "-",
     )
-    state.metrics.events_appended.inc()
-
-
-# --- idempotency ------------------------------------------------------------
-
-
-def idempotency_key(request: Request) -> str:
-    key = request.headers.get("idempotency-key")
-    if key is None:
+    presented = request.headers.get("authorization", "")
+    token_key = actor or (hashlib.sha256(presented.encode()).hexdigest()[:32] if presented else "")
+    recorded = state.access.record(entry, token_key=token_key)
+    if recorded.position is None:
         raise ApiProblem(
-            400,
-            "idempotency_key_required",
-            "this request changes something: send an Idempotency-Key header "
-            "(a unique string per intended change, at most 128 printable characters)",
-            errors=[{"field": "Idempotency-Key", "code": "missing", "message": "required"}],
+            429,
+            "too_many_requests",
+            f"more than {state.settings.access_records_per_minute} recorded accesses a minute"
+            f" from this client or token; retry after {recorded.retry_after_s} s",
+            headers={"Retry-After": str(recorded.retry_after_s)},
         )
-    if not IDEMPOTENCY_KEY.match(key):
-        raise ApiProblem(
-            400,
-            "idempotency_key_invalid",
-            "Idempotency-Key: 1 to 128 printable ASCII characters without spaces",
-            errors=[
-                {
-                    "field": "Idempotency-Key",
-                    "code": "invalid",
-                    "message": "1-128 printable characters",
-                }
-            ],
-        )
-    return key
 
 
-def request_fingerprint(method: str, route: str, path: str, body: Any) -> str:
-    canonical = orjson.dumps(
-        {"method": method, "route": route, "path": path, "body": body}, option=orjson.OPT_SORT_KEYS
-    )
-    return hashlib.sha256(canonical).hexdigest()
+# --- responses ----------------------------------------------------------------
 
 
 def json_response(status: int, body: dict[str, Any], *, replayed: bool = False) -> Response:
@@ -178,87 +162,6 @@ def json_response(status: int, body: dict[str, Any], *, replayed: bool = False) 
         media_type="application/json",
         headers=headers,
     )
-
-
-def run_idempotent(
-    request: Request,
-    principal: Principal,
-    key: str,
-    body: Any,
-    status: int,
-    response_body: dict[str, Any],
-    effect: Callable[[], Any],
-) -> Response:
-    """Run ``effect`` at most once per (actor, key); answer the same each time.
-
-    The response (without its position) is recorded as a ``CompletedRequest``
-    in the same commit as the effect. A retry with the same body gets the
-    recorded status and body with ``Idempotency-Replayed: true``; a different
-    body under the same key is a 422; a request racing the first one either
-    sees its record (replay) or the domain's refusal of a second effect.
-    """
-    state = api_state(request)
-    app = state.app
-    route = request.scope.get("route")
-    route_path = str(getattr(route, "path", request.url.path))
-    fingerprint = request_fingerprint(request.method, route_path, request.url.path, body)
-    existing = app.completed_request(principal.actor, key)
-    if existing is not None:
-        return _replay(state, existing, fingerprint, key)
-    context = context_for(request, principal)
-
-    def make_record() -> CompletedRequest:
-        return CompletedRequest._create(
-            CompletedRequest.RequestCompleted,
-            id=completed_request_id(principal.actor, key),
-            key=key,
-            method=request.method,
-            route=request.url.path,
-            fingerprint=fingerprint,
-            status=status,
-            body=response_body,
-            actor=principal.actor,
-            correlation_id=context.correlation_id,
-        )
-
-    try:
-        with app.riding(make_record) as rider_position:
-            effect()
-            position = rider_position()
-            if position is None:
-                # The effect wrote nothing (already so: the same list again, an
-                # item screened before). The record is saved by itself, so the
-                # key is spent and the answer has a log position.
-                try:
-                    app.save()
-                except IntegrityError:  # the same key completed concurrently
-                    raise ConcurrencyConflict("the request was completed concurrently") from None
-                position = rider_position()
-    except DomainError:
-        raced = app.completed_request(principal.actor, key)
-        if raced is not None:
-            return _replay(state, raced, fingerprint, key)
-        raise
-    state.metrics.events_appended.inc(2)
-    return json_response(status, {**response_body, "position": position})
-
-
-def _replay(state: ApiState, record: CompletedRequest, fingerprint: str, key: str) -> Response:
-    if record.fingerprint != fingerprint:
-        raise ApiProblem(
-            422,
-            "idempotency_key_reused",
-            f"Idempotency-Key {key!r} was used before for a different request",
-            errors=[
-                {
-                    "field": "Idempotency-Key",
-                    "code": "reused",
-                    "message": "used for another request",
-                }
-            ],
-        )
-    position = state.app.position_of(record.id, 1)
-    return json_response(record.status, {**record.body, "position": position}, replayed=True)
 
 
 # --- read-your-writes -------------------------------------------------------
@@ -287,18 +190,56 @@ def wait_for_position(
         time.sleep(POLL_INTERVAL_S)
 
 
+def wait_for_at_position(
+    state: ApiState, at_position: int | None, reached: Callable[[], int]
+) -> None:
+    """An ``?at_position=`` read answers exactly at that position or not at all:
+    beyond the log's head it is refused (422 ``position_beyond_head``: a
+    position not yet written has no state to show, and answering at the head
+    instead would let a caller cite a position the answer does not reflect);
+    at or before the head it waits like ``min_position`` for the projection
+    to get there (503 ``position_not_reached`` after the bounded wait)."""
+    if at_position is None:
+        return
+    head = log_head(state)
+    if at_position > head:
+        raise ApiProblem(
+            422,
+            "position_beyond_head",
+            f"at_position {at_position} is beyond the log's head ({head}); ask for a position"
+            " at or before the head (min_position waits for a position still to be written)",
+            errors=[
+                {"field": "at_position", "code": "position_beyond_head", "message": "beyond head"}
+            ],
+        )
+    wait_for_position(state, at_position, reached)
+
+
+def reader_database(state: ApiState) -> Any:
+    """Where log readers, reports and chain verification read: the standby of
+    ``BACKOFFICE_READ_DATABASE_URL``, else the primary."""
+    return getattr(state.system, "reader_database", state.system.database)
+
+
+def replica_position(state: ApiState) -> int:
+    """The log position the reader database has replayed (the primary's head without one)."""
+    from adapters.replicas import replayed_position
+
+    database = reader_database(state)
+    if database is state.system.database:
+        return log_head(state)
+    return replayed_position(database)
+
+
 def log_head(state: ApiState) -> int:
     return int(state.app.recorder.max_notification_id() or 0)
 
 
 def tracked_positions(state: ApiState) -> dict[str, int]:
-    """Where each projection stands, without folding (health and metrics)."""
-    projections = state.system.projections
-    projections._ensure_tables()
-    state.audit._ensure_tables()
+    """Where each registered projection stands, without folding (health and metrics)."""
     return {
-        "balances": int(projections.store.tracked_position()),
-        "audit": int(state.audit.store.tracked_position()),
+        name: int(projection.tracked_position())
+        for name, projection in state.system.tracked.items()
     }
 
 
@@ -306,10 +247,10 @@ def balances_position(state: ApiState) -> int:
     projections = state.system.projections
     if state.settings.projections == "inline":
         return projections.catch_up()
-    return tracked_positions(state)["balances"]
+    return projections.tracked_position()
 
 
 def audit_position(state: ApiState) -> int:
     if state.settings.projections == "inline":
         return int(state.audit.catch_up())
-    return tracked_positions(state)["audit"]
+    return int(state.audit.tracked_position())

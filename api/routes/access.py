@@ -6,48 +6,35 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from api import models
-from api.auth import Principal
-from api.dependencies import authorize
-from api.routes.ledger import READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES
-from api.state import api_state, context_for, idempotency_key, json_response, run_idempotent
+from api.dependencies import BackOfficeDep, StateDep
+from api.permissions import LedgerReader, TokensReader, TokensWrite
+from api.routing import area_router
+from api.schemas.access import TokenIn, TokenList, TokenWritten, WhoAmI
+from api.schemas.common import ReasonIn, Written
+from api.state import REPLAYED_HEADER, json_response
 from domain.access.tokens import new_token, secret_digest
 
-router = APIRouter(prefix="/v1")
+router = area_router(tags=["access"])
 
 
-@router.get("/me", response_model=models.WhoAmI, responses=READ_RESPONSES, tags=["access"])
-def who_am_i(
-    request: Request, principal: Principal = Depends(authorize("ledger:read"))
-) -> Response:
+@router.get("/me", response_model=WhoAmI)
+def who_am_i(principal: LedgerReader) -> Response:
     """The actor and role the presented token stands for."""
     return json_response(
         200, {"actor": principal.actor, "role": principal.role, "token_id": principal.token_id}
     )
 
 
-@router.post(
-    "/tokens",
-    status_code=201,
-    response_model=models.TokenWritten,
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["access"],
-)
+@router.post("/tokens", status_code=201, response_model=TokenWritten)
 def issue_token(
-    request: Request,
-    body: models.TokenIn,
-    principal: Principal = Depends(authorize("tokens:write")),
+    body: TokenIn, write: TokensWrite, state: StateDep, ledger: BackOfficeDep
 ) -> Response:
     """Issue a token acting as ``actor`` in ``role``. The token is in this response only;
     a replay of the request answers without it."""
-    key = idempotency_key(request)
-    state = api_state(request)
-    context = context_for(request, principal)
     token_id, text = new_token()
+    secret = state.settings.secret_bytes
     view: dict[str, Any] = {
         "token_id": token_id.hex,
         "actor": body.actor,
@@ -55,63 +42,40 @@ def issue_token(
         "note": body.note,
         "token": None,
     }
-    response = run_idempotent(
-        request,
-        principal,
-        key,
-        body.model_dump(),
-        201,
-        view,
-        lambda: state.app.issue_token(
+    response = write.run(
+        lambda context: ledger.issue_token(
             context,
             body.actor,
             body.role,
-            lambda secret: secret_digest(state.settings.secret_bytes, secret),
+            lambda presented: secret_digest(secret, presented),
             note=body.note,
             token=(token_id, text),
         ),
+        body=body,
+        answer=view,
+        status=201,
     )
-    if response.headers.get("idempotency-replayed") != "true":
+    if response.headers.get(REPLAYED_HEADER) != "true":
         # First answer: the only time the token text leaves the server.
-        shown = {**orjson.loads(bytes(response.body)), "token": text}
-        return json_response(201, shown)
+        return json_response(201, {**orjson.loads(bytes(response.body)), "token": text})
     return response
 
 
-@router.get("/tokens", response_model=models.TokenList, responses=READ_RESPONSES, tags=["access"])
-def list_tokens(
-    request: Request, principal: Principal = Depends(authorize("tokens:read"))
-) -> Response:
+@router.get("/tokens", response_model=TokenList)
+def list_tokens(principal: TokensReader, ledger: BackOfficeDep) -> Response:
     """Every token ever issued (never its secret)."""
-    state = api_state(request)
-    return json_response(200, {"tokens": [token.as_dict() for token in state.app.list_tokens()]})
+    return json_response(200, {"tokens": [token.as_dict() for token in ledger.list_tokens()]})
 
 
-@router.post(
-    "/tokens/{token_id}/revoke",
-    response_model=models.Written,
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["access"],
-)
+@router.post("/tokens/{token_id}/revoke", response_model=Written)
 def revoke_token(
-    request: Request,
-    token_id: UUID,
-    body: models.ReasonIn,
-    principal: Principal = Depends(authorize("tokens:write")),
+    token_id: UUID, body: ReasonIn, write: TokensWrite, state: StateDep, ledger: BackOfficeDep
 ) -> Response:
     """Revoke a token; it stops working at once here and within the token cache time elsewhere."""
-    key = idempotency_key(request)
-    state = api_state(request)
-    context = context_for(request, principal)
-    response = run_idempotent(
-        request,
-        principal,
-        key,
-        body.model_dump(),
-        200,
-        {},
-        lambda: state.app.revoke_token(context, token_id, body.reason),
+    response = write.run(
+        lambda context: ledger.revoke_token(context, token_id, body.reason),
+        body=body,
+        answer={},
     )
     state.tokens.forget(token_id)
     return response

@@ -1,7 +1,8 @@
 """/v1/audit: the audit trail (auditor and compliance roles).
 
-Every read here is itself recorded in the log (who read what, when), so the
-audit trail shows its own readers.
+Every read here is itself recorded in the access log (who read what, when;
+``GET /v1/audit/access``), apart from the business log, so the audit trail
+shows its own readers without its extract at the head changing on every read.
 """
 
 from __future__ import annotations
@@ -10,19 +11,33 @@ import base64
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
-from api import models
 from api.auth import Principal
-from api.dependencies import authorize
+from api.dependencies import StateDep
+from api.permissions import AuditReader
 from api.problems import ApiProblem
-from api.routes.ledger import POSITION_MAX, READ_RESPONSES, MinPosition
-from api.state import api_state, audit_position, json_response, record_access, wait_for_position
+from api.routing import area_router
+from api.schemas.audit import (
+    AuditPage,
+    ChainReport,
+    ConsistencyProofOut,
+    HistoryOut,
+    InclusionProofOut,
+)
+from api.schemas.common import PAGE_SIZE_MAX, POSITION_MAX, MinPosition
+from api.state import (
+    ApiState,
+    audit_position,
+    json_response,
+    reader_database,
+    record_access,
+    wait_for_position,
+)
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = area_router("/v1/audit", tags=["audit"])
 
-PAGE_SIZE_MAX = 1000
 Text = Annotated[str | None, Query(max_length=200)]
 Time = Annotated[
     str | None, Query(max_length=40, description="ISO 8601 time, e.g. 2026-01-31T00:00:00Z")
@@ -56,10 +71,11 @@ def _record_read(request: Request, principal: Principal, what: str) -> None:
     )
 
 
-@router.get("/events", response_model=models.AuditPage, responses=READ_RESPONSES)
+@router.get("/events", response_model=AuditPage)
 def audit_events(
     request: Request,
-    principal: Principal = Depends(authorize("audit:read")),
+    principal: AuditReader,
+    state: StateDep,
     filters: dict[str, Any] = Depends(_filters),
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = 100,
@@ -67,26 +83,23 @@ def audit_events(
 ) -> Response:
     """Every event of the log with its position, time, entity, actor and payload, filtered,
     in position order, a page at a time (``next_cursor`` continues)."""
-    state = api_state(request)
     wait_for_position(state, min_position, lambda: audit_position(state))
     page = state.audit.query(**filters, cursor=cursor, limit=limit)
     _record_read(request, principal, "audit events")
     return json_response(200, {"events": page.events, "next_cursor": page.next_cursor})
 
 
-@router.get(
-    "/entities/{entity_id}/history", response_model=models.HistoryOut, responses=READ_RESPONSES
-)
+@router.get("/entities/{entity_id}/history", response_model=HistoryOut)
 def entity_history(
     request: Request,
     entity_id: str,
-    principal: Principal = Depends(authorize("audit:read")),
+    principal: AuditReader,
+    state: StateDep,
     min_position: MinPosition = None,
 ) -> Response:
     """An entity's whole timeline: each event with the entity's state after it."""
     from projections.audit.timeline import entity_timeline
 
-    state = api_state(request)
     wait_for_position(state, min_position, lambda: audit_position(state))
     timeline = entity_timeline(state.app, state.audit, entity_id)
     _record_read(request, principal, f"history of {entity_id[:64]}")
@@ -96,7 +109,6 @@ def entity_history(
 @router.get(
     "/export",
     responses={
-        **READ_RESPONSES,
         200: {
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
@@ -109,13 +121,13 @@ def entity_history(
 )
 def audit_export(
     request: Request,
-    principal: Principal = Depends(authorize("audit:read")),
+    principal: AuditReader,
+    state: StateDep,
     filters: dict[str, Any] = Depends(_filters),
     format: Literal["csv", "jsonl"] = "jsonl",
     min_position: MinPosition = None,
 ) -> StreamingResponse:
     """Export a range of the audit trail as CSV or JSON Lines, streamed in constant memory."""
-    state = api_state(request)
     wait_for_position(state, min_position, lambda: audit_position(state))
     chunks = state.audit.export(format, **filters)
     _record_read(request, principal, f"audit export ({format})")
@@ -131,17 +143,14 @@ def audit_export(
 # --- tamper evidence ---------------------------------------------------------------
 
 
-@router.get("/verify", response_model=models.ChainReport, responses=READ_RESPONSES)
-def verify_chain(
-    request: Request, principal: Principal = Depends(authorize("audit:read"))
-) -> Response:
+@router.get("/verify", response_model=ChainReport)
+def verify_chain(request: Request, state: StateDep, principal: AuditReader) -> Response:
     """Recompute the whole hash chain and check every signed checkpoint (signature, size,
     head, Merkle root) with the server's public key; report the first bad position."""
     from adapters.chain_store import verify_chain as verify
 
-    state = api_state(request)
     keys = [state.settings.signer.public_raw] if state.settings.signer is not None else []
-    report = verify(state.system.database, keys)
+    report = verify(reader_database(state), keys)  # the standby when one is configured
     _record_read(request, principal, "chain verification")
     return json_response(200, {**report.as_dict(), "public_key_id": _key_id(state)})
 
@@ -149,15 +158,12 @@ def verify_chain(
 @router.get(
     "/checkpoints",
     response_class=Response,
-    responses={**READ_RESPONSES, 200: {"content": {"text/plain": {}}}},
+    responses={200: {"content": {"text/plain": {}}}},
 )
-def checkpoints(
-    request: Request, principal: Principal = Depends(authorize("audit:read"))
-) -> Response:
+def checkpoints(request: Request, state: StateDep, principal: AuditReader) -> Response:
     """Every signed checkpoint as text, blank-line separated (keep a copy elsewhere)."""
     from adapters.chain_store import ChainReader
 
-    state = api_state(request)
     with ChainReader(state.system.database) as reader:
         notes = reader.checkpoints()
     _record_read(request, principal, "checkpoints")
@@ -166,13 +172,12 @@ def checkpoints(
     )
 
 
-@router.get(
-    "/events/{position}/proof", response_model=models.InclusionProofOut, responses=READ_RESPONSES
-)
+@router.get("/events/{position}/proof", response_model=InclusionProofOut)
 def inclusion_proof(
     request: Request,
     position: Annotated[int, Path(ge=1, le=POSITION_MAX, description="the event's log position")],
-    principal: Principal = Depends(authorize("audit:read")),
+    principal: AuditReader,
+    state: StateDep,
     tree_size: Annotated[
         int | None, Query(ge=1, description="prove against the checkpoint of this size")
     ] = None,
@@ -182,7 +187,6 @@ def inclusion_proof(
     checkpoint text. Check it with ``backoffice verify-proof``."""
     from adapters.chain_store import ChainReader
 
-    state = api_state(request)
     with ChainReader(state.system.database) as reader:
         chain_position = reader.chain_position_of(position)
         if chain_position is None:
@@ -209,20 +213,62 @@ def inclusion_proof(
     )
 
 
-@router.get("/consistency", response_model=models.ConsistencyProofOut, responses=READ_RESPONSES)
+@router.get("/consistency", response_model=ConsistencyProofOut)
 def consistency_proof(
     request: Request,
     old_size: Annotated[int, Query(ge=1, le=POSITION_MAX)],
     new_size: Annotated[int, Query(ge=1, le=POSITION_MAX)],
-    principal: Principal = Depends(authorize("audit:read")),
+    principal: AuditReader,
+    state: StateDep,
 ) -> Response:
     """RFC 6962 consistency proof: the log of ``old_size`` events is a prefix of the log of
     ``new_size`` events (compare the roots of two checkpoints)."""
-    state = api_state(request)
     path = state.witness.consistency_proof(old_size, new_size)
     _record_read(request, principal, f"consistency proof {old_size}..{new_size}")
     return json_response(200, {"old_size": old_size, "new_size": new_size, "path": path})
 
 
-def _key_id(state: Any) -> str | None:
+def _key_id(state: ApiState) -> str | None:
     return state.settings.signer.key_id if state.settings.signer is not None else None
+
+
+# --- the access log -------------------------------------------------------------------
+
+AccessOutcome = Annotated[Literal["denied", "read", "refused"] | None, Query()]
+
+
+@router.get("/access")
+def access_log(
+    request: Request,
+    principal: AuditReader,
+    state: StateDep,
+    after: Annotated[int, Query(ge=0, le=POSITION_MAX)] = 0,
+    limit: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = 100,
+    outcome: AccessOutcome = None,
+) -> Response:
+    """The access log, apart from the business log: denied requests (401/403), audited
+    reads and refused four-eyes attempts, each with its access-log position, the
+    business log position it was recorded at (``log_position``) and its chain link;
+    ``limit`` at a time after ``after``. ``counts``: the accesses past the rate limit,
+    counted per minute, client address, actor, outcome and status, newest first."""
+    access = state.access.access_log
+    entries = access.entries(after=after, limit=limit, outcome=outcome)
+    body = {
+        "entries": [stored.as_view() for stored in entries],
+        "next_after": entries[-1].position if len(entries) == limit else None,
+        "head": access.head(),
+        "counts": access.counts(limit=100),
+    }
+    _record_read(request, principal, "access log")
+    return json_response(200, body)
+
+
+@router.get("/access/verify")
+def verify_access_log(request: Request, principal: AuditReader, state: StateDep) -> Response:
+    """Recompute every leaf and link of the access log's hash chain: ``ok`` and the
+    findings (a changed entry, a missing position, a link that does not follow)."""
+    checked, findings = state.access.access_log.verify()
+    _record_read(request, principal, "access log verification")
+    return json_response(
+        200, {"ok": not findings, "entries_checked": checked, "findings": findings}
+    )

@@ -9,7 +9,7 @@ dependency the API does not otherwise have. The body limit is the API's
 
 Permissions (``api.auth.PERMISSIONS``): ``bank:write`` imports, ``bank:match``
 runs matching and matches by hand, ``bank:read`` reads. Every POST is
-idempotent under its Idempotency-Key (``run_idempotent``): the response is
+idempotent under its Idempotency-Key (``api.write``): the response is
 decided before the effect (a plan computed without writing), and the effect
 records exactly that plan or is refused.
 """
@@ -20,42 +20,37 @@ import hashlib
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from fastapi import Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.auth import Principal
-from api.dependencies import authorize
+from api.dependencies import ReconciliationDep
+from api.permissions import BankMatch, BankReader, BankWrite
 from api.problems import ApiProblem
-from api.routes.ledger import READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES, _problem
-from api.state import api_state, context_for, idempotency_key, json_response, run_idempotent
+from api.routing import area_router, problem
+from api.schemas.banking import EntryIdIn
+from api.schemas.common import ReasonIn
+from api.state import json_response
+from api.write import Write
 from domain.banking.matching import WINDOW_DAYS_DEFAULT, WINDOW_DAYS_MAX
 from domain.banking.service import BankReconciler
 from domain.kernel import limits
 
-router = APIRouter(prefix="/v1")
+router = area_router(tags=["bank"])
 CONTENT_FORMATS = {
     "application/xml": "camt053",
     "text/xml": "camt053",
     "text/csv": "csv",
 }
 FormatQuery = Annotated[str | None, Query(alias="format", pattern="^(camt053|csv)$")]
-
-
-class EntryIdIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    entry_id: UUID
-
-
-class ReasonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    reason: Annotated[StrictStr, Field(min_length=1, max_length=limits.REASON_LENGTH_MAX)]
-
-
-def _reconciler(request: Request) -> BankReconciler:
-    state = api_state(request)
-    return BankReconciler(state.app, state.system.projections)
+STATEMENT_BODY = {
+    "required": True,
+    "content": {
+        "application/xml": {"schema": {"type": "string"}},
+        "text/xml": {"schema": {"type": "string"}},
+        "text/csv": {"schema": {"type": "string"}},
+    },
+}
 
 
 def _format_of(request: Request, chosen: str | None) -> str:
@@ -76,167 +71,102 @@ def _format_of(request: Request, chosen: str | None) -> str:
 @router.post(
     "/bank-statements",
     status_code=201,
-    responses={**WRITE_RESPONSES, 415: _problem("a content type other than the statement formats")},
-    openapi_extra={
-        **WRITE_EXTRA,
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/xml": {"schema": {"type": "string"}},
-                "text/xml": {"schema": {"type": "string"}},
-                "text/csv": {"schema": {"type": "string"}},
-            },
-        },
-    },
-    tags=["bank"],
+    responses={415: problem("a content type other than the statement formats")},
+    openapi_extra={"requestBody": STATEMENT_BODY},
 )
 async def import_statements(
     request: Request,
     account: Annotated[str, Query(min_length=1, max_length=limits.ACCOUNT_CODE_LENGTH_MAX)],
+    write: BankWrite,
+    reconciler: ReconciliationDep,
     source_format: FormatQuery = None,
-    principal: Principal = Depends(authorize("bank:write")),
 ) -> Response:
     """Import every statement of a camt.053/camt.054 or CSV file into ``account``.
 
     Answers each statement's id, line count and balance check. A statement
     imported before with the same content is not imported again; with other
     content it is refused (409)."""
-    key = idempotency_key(request)
     chosen = _format_of(request, source_format)
     raw = await request.body()
-    return await run_in_threadpool(_import, request, principal, key, raw, account, chosen)
+    return await run_in_threadpool(_import, write, reconciler, raw, account, chosen)
 
 
 def _import(
-    request: Request, principal: Principal, key: str, raw: bytes, account: str, chosen: str
+    write: Write, reconciler: BankReconciler, raw: bytes, account: str, chosen: str
 ) -> Response:
-    reconciler = _reconciler(request)
-    context = context_for(request, principal)
     plan = reconciler.plan_import(raw, account, chosen)
     view = {
         "account": plan.ledger_account,
         "statements": [item.as_view() for item in plan.statements],
     }
-    body = {"account": account, "format": chosen, "sha256": hashlib.sha256(raw).hexdigest()}
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        body,
-        201,
-        view,
-        lambda: reconciler.commit_import(context, plan),
+    return write.run(
+        lambda context: reconciler.commit_import(context, plan),
+        body={"account": account, "format": chosen, "sha256": hashlib.sha256(raw).hexdigest()},
+        answer=view,
+        status=201,
     )
 
 
-@router.get("/bank-statements/{statement_id}", responses=READ_RESPONSES, tags=["bank"])
+@router.get("/bank-statements/{statement_id}")
 def get_statement(
-    request: Request,
-    statement_id: UUID,
-    principal: Principal = Depends(authorize("bank:read")),
+    statement_id: UUID, principal: BankReader, reconciler: ReconciliationDep
 ) -> Response:
     """An imported statement: its lines (amounts in minor units and as decimal strings),
     balances, balance check and each line's match."""
-    return json_response(200, _reconciler(request).statement_view(statement_id))
+    return json_response(200, reconciler.statement_view(statement_id))
 
 
-@router.post(
-    "/reconciliations/{account}/{period}/run",
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["bank"],
-)
+@router.post("/reconciliations/{account}/{period}/run")
 def run_matching(
-    request: Request,
     account: str,
     period: str,
+    write: BankMatch,
+    reconciler: ReconciliationDep,
     window_days: Annotated[int, Query(ge=0, le=WINDOW_DAYS_MAX)] = WINDOW_DAYS_DEFAULT,
-    principal: Principal = Depends(authorize("bank:match")),
 ) -> Response:
     """Match the period's unmatched statement lines automatically (by reference, then
     amount and date within ``window_days``); answers the new matches."""
-    key = idempotency_key(request)
-    reconciler = _reconciler(request)
-    context = context_for(request, principal)
     matches, version = reconciler.plan_run(account, period, window_days)
     view = {
         "account": account,
         "period": period,
         "matches": [{"line_id": m.line_id, "entry_id": m.entry_id, "how": m.how} for m in matches],
     }
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        {"window_days": window_days},
-        200,
-        view,
-        lambda: reconciler.apply_matches(context, account, matches, version),
+    return write.run(
+        lambda context: reconciler.apply_matches(context, account, matches, version),
+        body={"window_days": window_days},
+        answer=view,
     )
 
 
-@router.get("/reconciliations/{account}/{period}", responses=READ_RESPONSES, tags=["bank"])
+@router.get("/reconciliations/{account}/{period}")
 def get_report(
-    request: Request,
-    account: str,
-    period: str,
-    principal: Principal = Depends(authorize("bank:read")),
+    account: str, period: str, principal: BankReader, reconciler: ReconciliationDep
 ) -> Response:
     """The reconciliation report: matched pairs, unmatched lines and ledger movements,
     the statement's closing balance against the ledger's and the difference."""
-    return json_response(200, _reconciler(request).report(account, period).as_dict())
+    return json_response(200, reconciler.report(account, period).as_dict())
 
 
-@router.post(
-    "/reconciliations/lines/{line_id}/match",
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["bank"],
-)
+@router.post("/reconciliations/lines/{line_id}/match")
 def match_line(
-    request: Request,
-    line_id: str,
-    body: EntryIdIn,
-    principal: Principal = Depends(authorize("bank:match")),
+    line_id: str, body: EntryIdIn, write: BankMatch, reconciler: ReconciliationDep
 ) -> Response:
     """Match a statement line to a journal entry by hand."""
-    key = idempotency_key(request)
-    reconciler = _reconciler(request)
-    context = context_for(request, principal)
-    view = {"line_id": line_id, "entry_id": str(body.entry_id), "how": "manual"}
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        body.model_dump(mode="json"),
-        200,
-        view,
-        lambda: reconciler.match(context, line_id, body.entry_id),
+    return write.run(
+        lambda context: reconciler.match(context, line_id, body.entry_id),
+        body=body,
+        answer={"line_id": line_id, "entry_id": str(body.entry_id), "how": "manual"},
     )
 
 
-@router.post(
-    "/reconciliations/lines/{line_id}/unmatch",
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["bank"],
-)
+@router.post("/reconciliations/lines/{line_id}/unmatch")
 def unmatch_line(
-    request: Request,
-    line_id: str,
-    body: ReasonIn,
-    principal: Principal = Depends(authorize("bank:match")),
+    line_id: str, body: ReasonIn, write: BankMatch, reconciler: ReconciliationDep
 ) -> Response:
     """Undo a line's match, with the reason."""
-    key = idempotency_key(request)
-    reconciler = _reconciler(request)
-    context = context_for(request, principal)
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        body.model_dump(),
-        200,
-        {"line_id": line_id},
-        lambda: reconciler.unmatch(context, line_id, body.reason),
+    return write.run(
+        lambda context: reconciler.unmatch(context, line_id, body.reason),
+        body=body,
+        answer={"line_id": line_id},
     )

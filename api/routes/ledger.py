@@ -2,130 +2,76 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-from concurrent.futures import Future
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import Query
 from starlette.responses import Response
 
-from adapters.group_commit import WAIT_TIMEOUT_S, CommitterOverloaded, CommitterStopped
-from api import models
-from api.auth import Principal
-from api.dependencies import authorize
-from api.problems import ApiProblem
+from api.dependencies import BackOfficeDep, BalancesDep, StateDep
+from api.permissions import (
+    AccountsWrite,
+    AssetsWrite,
+    EntriesApprove,
+    EntriesPost,
+    EntriesReverse,
+    LedgerReader,
+    PeriodsWrite,
+)
+from api.routing import area_router
+from api.schemas.common import PAGE_SIZE_MAX, MinPosition, ReasonIn
+from api.schemas.ledger import (
+    AccountIn,
+    AccountOut,
+    AccountPage,
+    AccountWritten,
+    AsOf,
+    AssetIn,
+    AssetOut,
+    AtPosition,
+    BalanceOut,
+    EntryWritten,
+    JournalEntryIn,
+    JournalEntryOut,
+    PeriodWritten,
+    ReversalIn,
+    ReversalWritten,
+    TrialBalanceOut,
+    YearEndIn,
+    YearEndWritten,
+)
 from api.state import (
-    api_state,
     balances_position,
-    context_for,
-    idempotency_key,
     json_response,
     log_head,
-    run_idempotent,
+    wait_for_at_position,
     wait_for_position,
 )
+from domain.application import BackOffice
 from domain.kernel import limits
-from domain.kernel.errors import IdempotencyConflict, InvalidInput
+from domain.kernel.errors import InvalidInput
 from domain.kernel.money import format_amount
+from domain.ledger import closing
 from domain.ledger.accounts import check_account_code
-from domain.ledger.commands import PostingOutcome, PostJournalEntry
-from domain.ledger.journal import JournalEntry, reversal_id_for
+from domain.ledger.commands import PostJournalEntry
+from domain.ledger.journal import JournalEntry, entry_id_for_key, reversal_id_for
 
-router = APIRouter(prefix="/v1")
-
-PAGE_SIZE_MAX = 1000
-POSITION_MAX = 2**62
-MinPosition = Annotated[
-    int | None,
-    Query(
-        ge=0,
-        le=POSITION_MAX,
-        description="wait (bounded) until the answer reflects at least this log position",
-    ),
-]
-AsOf = Annotated[
-    str | None, Query(max_length=10, description="effective date (inclusive), YYYY-MM-DD")
-]
-AtPosition = Annotated[
-    int | None, Query(ge=0, le=POSITION_MAX, description="answer as of this log position")
-]
-
-
-def _problem(description: str | None = None) -> dict[str, Any]:
-    """An error response: a Problem, sent as application/problem+json (FastAPI also lists the
-    model under application/json; the problem+json entry is the media type actually sent)."""
-    declared: dict[str, Any] = {
-        "model": models.Problem,
-        "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-        },
-    }
-    if description is not None:
-        declared["description"] = description
-    return declared
-
-
-WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("missing or invalid Idempotency-Key"),
-    401: _problem(),
-    403: _problem(),
-    404: _problem(),
-    409: _problem(),
-    413: _problem(),
-    422: _problem(),
-    503: _problem(),
-}
-READ_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _problem(),
-    403: _problem(),
-    404: _problem(),
-    422: _problem(),
-    503: _problem(),
-}
-IDEMPOTENCY_HEADER = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": True,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[!-~]+$"},
-    "description": "one key per intended change; a retry with the same key and body is answered "
-    "with the original response (and Idempotency-Replayed: true)",
-}
-WRITE_EXTRA = {"parameters": [IDEMPOTENCY_HEADER]}
+router = area_router()
 
 
 # --- assets ---------------------------------------------------------------
 
 
-@router.post(
-    "/assets",
-    status_code=201,
-    response_model=models.AssetOut,
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["assets"],
-)
-def register_asset(
-    request: Request,
-    body: models.AssetIn,
-    principal: Principal = Depends(authorize("assets:write")),
-) -> Response:
+@router.post("/assets", status_code=201, response_model=AssetOut, tags=["assets"])
+def register_asset(body: AssetIn, write: AssetsWrite, ledger: BackOfficeDep) -> Response:
     """Register a non-currency asset (a security, stock units, hours) with its scale."""
-    key = idempotency_key(request)
-    state = api_state(request)
-    payload = body.model_dump()
-    context = context_for(request, principal)
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        payload,
-        201,
-        {"code": body.code, "scale": body.scale, "name": body.name},
-        lambda: state.app.register_asset(context, body.code, body.scale, body.name),
+    return write.run(
+        lambda context: ledger.register_asset(context, body.code, body.scale, body.name),
+        body=body,
+        answer={"code": body.code, "scale": body.scale, "name": body.name},
+        status=201,
     )
 
 
@@ -143,23 +89,9 @@ def _account_view(info: Any) -> dict[str, Any]:
     }
 
 
-@router.post(
-    "/accounts",
-    status_code=201,
-    response_model=models.AccountWritten,
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["accounts"],
-)
-def open_account(
-    request: Request,
-    body: models.AccountIn,
-    principal: Principal = Depends(authorize("accounts:write")),
-) -> Response:
+@router.post("/accounts", status_code=201, response_model=AccountWritten, tags=["accounts"])
+def open_account(body: AccountIn, write: AccountsWrite, ledger: BackOfficeDep) -> Response:
     """Open an account: code, name, type, the assets it may hold, flags."""
-    key = idempotency_key(request)
-    state = api_state(request)
-    context = context_for(request, principal)
     view = {
         "code": body.code,
         "name": body.name,
@@ -168,34 +100,29 @@ def open_account(
         "flags": sorted(set(body.flags)),
         "status": "open",
     }
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        body.model_dump(),
-        201,
-        view,
-        lambda: state.app.open_account(
+    return write.run(
+        lambda context: ledger.open_account(
             context, body.code, body.name, body.type, body.assets, body.flags
         ),
+        body=body,
+        answer=view,
+        status=201,
     )
 
 
-@router.get(
-    "/accounts", response_model=models.AccountPage, responses=READ_RESPONSES, tags=["accounts"]
-)
+@router.get("/accounts", response_model=AccountPage, tags=["accounts"])
 def list_accounts(
-    request: Request,
-    principal: Principal = Depends(authorize("ledger:read")),
+    state: StateDep,
+    balances: BalancesDep,
+    principal: LedgerReader,
     limit: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     min_position: MinPosition = None,
 ) -> Response:
     """Accounts in code order, a page at a time (``next_cursor`` continues)."""
-    state = api_state(request)
     wait_for_position(state, min_position, lambda: balances_position(state))
     after = _decode_cursor(cursor)
-    accounts = sorted(state.system.projections.accounts(), key=lambda info: info.code)
+    accounts = sorted(balances.accounts(), key=lambda info: info.code)
     page = [info for info in accounts if after is None or info.code > after][: limit + 1]
     more = len(page) > limit
     page = page[:limit]
@@ -205,141 +132,88 @@ def list_accounts(
     )
 
 
-@router.get(
-    "/accounts/{code}",
-    response_model=models.AccountOut,
-    responses=READ_RESPONSES,
-    tags=["accounts"],
-)
-def get_account(
-    request: Request,
-    code: str,
-    principal: Principal = Depends(authorize("ledger:read")),
-    min_position: MinPosition = None,
-) -> Response:
-    state = api_state(request)
-    wait_for_position(state, min_position, lambda: log_head(state))
-    account = state.app.get_account(check_account_code(code, "code"))
-    return json_response(
-        200,
-        {
-            "code": account.code,
-            "name": account.name,
-            "type": account.account_type,
-            "assets": list(account.assets),
-            "flags": list(account.flags),
-            "status": "closed" if account.closed else "open",
-        },
-    )
-
-
-@router.post(
-    "/accounts/{code}/close",
-    response_model=models.AccountWritten,
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["accounts"],
-)
-def close_account(
-    request: Request,
-    body: models.ReasonIn,
-    code: str,
-    principal: Principal = Depends(authorize("accounts:write")),
-) -> Response:
-    """Close an account whose balance is zero in every asset, with nothing pending."""
-    key = idempotency_key(request)
-    state = api_state(request)
-    context = context_for(request, principal)
-    code = check_account_code(code, "code")
-    account = state.app.get_account(code)
-    view = {
+def _account(ledger: BackOffice, code: str, status: str | None = None) -> dict[str, Any]:
+    account = ledger.get_account(code)
+    return {
         "code": account.code,
         "name": account.name,
         "type": account.account_type,
         "assets": list(account.assets),
         "flags": list(account.flags),
-        "status": "closed",
+        "status": status or ("closed" if account.closed else "open"),
     }
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        body.model_dump(),
-        200,
-        view,
-        lambda: state.app.close_account(context, code, body.reason),
+
+
+@router.get("/accounts/{code}", response_model=AccountOut, tags=["accounts"])
+def get_account(
+    code: str,
+    state: StateDep,
+    ledger: BackOfficeDep,
+    principal: LedgerReader,
+    min_position: MinPosition = None,
+) -> Response:
+    wait_for_position(state, min_position, lambda: log_head(state))
+    return json_response(200, _account(ledger, check_account_code(code, "code")))
+
+
+@router.post("/accounts/{code}/close", response_model=AccountWritten, tags=["accounts"])
+def close_account(
+    body: ReasonIn, code: str, write: AccountsWrite, ledger: BackOfficeDep
+) -> Response:
+    """Close an account whose balance is zero in every asset, with nothing pending."""
+    code = check_account_code(code, "code")
+    return write.run(
+        lambda context: ledger.close_account(context, code, body.reason),
+        body=body,
+        answer=_account(ledger, code, status="closed"),
     )
 
 
-@router.get(
-    "/accounts/{code}/balance",
-    response_model=models.BalanceOut,
-    responses=READ_RESPONSES,
-    tags=["balances"],
-)
+@router.get("/accounts/{code}/balance", response_model=BalanceOut, tags=["balances"])
 def account_balance(
-    request: Request,
     code: str,
-    principal: Principal = Depends(authorize("ledger:read")),
+    state: StateDep,
+    balances: BalancesDep,
+    principal: LedgerReader,
     as_of: AsOf = None,
     at_position: AtPosition = None,
     min_position: MinPosition = None,
 ) -> Response:
     """Posted and pending balances per asset, as of an effective date and/or a log position."""
-    state = api_state(request)
     wait_for_position(state, min_position, lambda: balances_position(state))
+    wait_for_at_position(state, at_position, lambda: balances_position(state))
     code = check_account_code(code, "code")
-    answer = state.system.projections.balance(code, as_of_date=as_of, at_position=at_position)
+    answer = balances.balance(code, as_of_date=as_of, at_position=at_position)
     return json_response(200, answer.as_dict())
 
 
-@router.get(
-    "/trial-balance",
-    response_model=models.TrialBalanceOut,
-    responses=READ_RESPONSES,
-    tags=["balances"],
-)
+@router.get("/trial-balance", response_model=TrialBalanceOut, tags=["balances"])
 def trial_balance(
-    request: Request,
-    principal: Principal = Depends(authorize("ledger:read")),
+    state: StateDep,
+    balances: BalancesDep,
+    principal: LedgerReader,
     as_of: AsOf = None,
     at_position: AtPosition = None,
     min_position: MinPosition = None,
 ) -> Response:
     """Every account per asset with totals per asset (which net to zero)."""
-    state = api_state(request)
     wait_for_position(state, min_position, lambda: balances_position(state))
-    answer = state.system.projections.trial_balance(as_of_date=as_of, at_position=at_position)
+    wait_for_at_position(state, at_position, lambda: balances_position(state))
+    answer = balances.trial_balance(as_of_date=as_of, at_position=at_position)
     return json_response(200, answer.as_dict())
 
 
 # --- journal entries --------------------------------------------------------
 
 
-def scoped_key(actor: str, key: str) -> str:
-    """The domain idempotency key of an API request: the client's key, scoped by actor."""
-    return f"{len(actor)}:{actor}/{key}"
-
-
 @router.post(
-    "/journal-entries",
-    status_code=201,
-    response_model=models.EntryWritten,
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["journal entries"],
+    "/journal-entries", status_code=201, response_model=EntryWritten, tags=["journal entries"]
 )
-async def post_journal_entry(
-    request: Request,
-    body: models.JournalEntryIn,
-    principal: Principal = Depends(authorize("entries:post")),
-) -> Response:
+async def post_journal_entry(body: JournalEntryIn, write: EntriesPost) -> Response:
     """Post a balanced entry (or, with ``pending``, reserve its amounts until posted or voided)."""
-    key = idempotency_key(request)
-    state = api_state(request)
     command = PostJournalEntry(
-        context=context_for(request, principal),
-        idempotency_key=scoped_key(principal.actor, key),
+        context=write.context,
+        idempotency_key=write.ledger_key,
         effective_date=body.effective_date,
         postings=[posting.model_dump() for posting in body.postings],
         description=body.description,
@@ -347,78 +221,22 @@ async def post_journal_entry(
         pending=body.pending,
         metadata=dict(body.metadata),
     )
-    try:
-        outcome = await committed(state.committer.submit(command))
-    except IdempotencyConflict:
-        raise ApiProblem(
-            422,
-            "idempotency_key_reused",
-            f"Idempotency-Key {key!r} was used before for a different request",
-            errors=[
-                {
-                    "field": "Idempotency-Key",
-                    "code": "reused",
-                    "message": "used for another request",
-                }
-            ],
-        ) from None
-    except (CommitterOverloaded, CommitterStopped, TimeoutError) as exc:
-        raise ApiProblem(
-            503,
-            "overloaded",
-            f"the entry was not accepted ({type(exc).__name__}); retry with the same Idempotency-Key",
-            headers={"Retry-After": "1"},
-        ) from None
-    position = outcome.position
-    if outcome.replayed:
-        position = await run_in_threadpool(state.app.position_of, outcome.entry_id, 1)
-    else:
-        state.metrics.events_appended.inc()
-    status = "pending" if body.pending else "posted"
-    return json_response(
-        201,
-        {"id": str(outcome.entry_id), "status": status, "position": position},
-        replayed=outcome.replayed,
+    return await write.post_entry(
+        command, answer={"status": "pending" if body.pending else "posted"}
     )
 
 
-async def committed(
-    future: Future[PostingOutcome], timeout_s: float = WAIT_TIMEOUT_S
-) -> PostingOutcome:
-    """The group committer's outcome for ``future``, awaited on the event loop.
-
-    Same outcome, refusal or ``TimeoutError`` as ``GroupCommitter.post``, but
-    no worker thread is held while the commit runs. Only our own waiter is
-    ever cancelled, never the committer's future.
-    """
-    loop = asyncio.get_running_loop()
-    waiter: asyncio.Future[None] = loop.create_future()
-    future.add_done_callback(lambda _future: loop.call_soon_threadsafe(_wake, waiter))
-    try:
-        await asyncio.wait_for(waiter, timeout_s)
-    except TimeoutError:
-        if not future.done():
-            raise
-    return future.result()
-
-
-def _wake(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
-
-
-def _entry_view(state: Any, entry: JournalEntry) -> dict[str, Any]:
-    catalog = state.app.catalog()
-    postings = []
-    for account, direction, amount_minor, asset in entry.postings:
-        postings.append(
-            {
-                "account": account,
-                "direction": direction,
-                "amount": format_amount(int(amount_minor), catalog.scale_of(asset, field="asset")),
-                "asset": asset,
-            }
-        )
+def _entry_view(ledger: BackOffice, entry: JournalEntry) -> dict[str, Any]:
+    catalog = ledger.catalog()
+    postings = [
+        {
+            "account": account,
+            "direction": direction,
+            "amount": format_amount(int(amount_minor), catalog.scale_of(asset, field="asset")),
+            "asset": asset,
+        }
+        for account, direction, amount_minor, asset in entry.postings
+    ]
     return {
         "id": str(entry.id),
         "status": entry.status,
@@ -430,170 +248,111 @@ def _entry_view(state: Any, entry: JournalEntry) -> dict[str, Any]:
         "reverses": entry.reverses,
         "reversed_by": entry.reversed_by,
         "recorded_by": entry.actor,
-        "position": state.app.position_of(entry.id, 1),
+        "position": ledger.position_of(entry.id, 1),
     }
 
 
-@router.get(
-    "/journal-entries/{entry_id}",
-    response_model=models.JournalEntryOut,
-    responses=READ_RESPONSES,
-    tags=["journal entries"],
-)
+@router.get("/journal-entries/{entry_id}", response_model=JournalEntryOut, tags=["journal entries"])
 def get_journal_entry(
-    request: Request,
     entry_id: UUID,
-    principal: Principal = Depends(authorize("ledger:read")),
+    state: StateDep,
+    ledger: BackOfficeDep,
+    principal: LedgerReader,
     min_position: MinPosition = None,
 ) -> Response:
-    state = api_state(request)
     wait_for_position(state, min_position, lambda: log_head(state))
-    return json_response(200, _entry_view(state, state.app.get_entry(entry_id)))
+    return json_response(200, _entry_view(ledger, ledger.get_entry(entry_id)))
 
 
 @router.post(
-    "/journal-entries/{entry_id}/post",
-    response_model=models.EntryWritten,
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["journal entries"],
+    "/journal-entries/{entry_id}/post", response_model=EntryWritten, tags=["journal entries"]
 )
-def post_pending(
-    request: Request, entry_id: UUID, principal: Principal = Depends(authorize("entries:approve"))
-) -> Response:
+def post_pending(entry_id: UUID, write: EntriesApprove, ledger: BackOfficeDep) -> Response:
     """Post a pending entry in full (once)."""
-    key = idempotency_key(request)
-    state = api_state(request)
-    context = context_for(request, principal)
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        None,
-        200,
-        {"id": str(entry_id), "status": "posted"},
-        lambda: state.app.post_pending(context, entry_id),
+    return write.run(
+        lambda context: ledger.post_pending(context, entry_id),
+        body=None,
+        answer={"id": str(entry_id), "status": "posted"},
     )
 
 
 @router.post(
-    "/journal-entries/{entry_id}/void",
-    response_model=models.EntryWritten,
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["journal entries"],
+    "/journal-entries/{entry_id}/void", response_model=EntryWritten, tags=["journal entries"]
 )
 def void_pending(
-    request: Request,
-    entry_id: UUID,
-    body: models.ReasonIn,
-    principal: Principal = Depends(authorize("entries:approve")),
+    entry_id: UUID, body: ReasonIn, write: EntriesApprove, ledger: BackOfficeDep
 ) -> Response:
     """Void a pending entry in full (once), releasing its reservation."""
-    key = idempotency_key(request)
-    state = api_state(request)
-    context = context_for(request, principal)
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        body.model_dump(),
-        200,
-        {"id": str(entry_id), "status": "voided"},
-        lambda: state.app.void_pending(context, entry_id, body.reason),
+    return write.run(
+        lambda context: ledger.void_pending(context, entry_id, body.reason),
+        body=body,
+        answer={"id": str(entry_id), "status": "voided"},
     )
 
 
 @router.post(
     "/journal-entries/{entry_id}/reversal",
     status_code=201,
-    response_model=models.ReversalWritten,
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
+    response_model=ReversalWritten,
     tags=["journal entries"],
 )
 def reverse_entry(
-    request: Request,
-    entry_id: UUID,
-    body: models.ReversalIn,
-    principal: Principal = Depends(authorize("entries:reverse")),
+    entry_id: UUID, body: ReversalIn, write: EntriesReverse, ledger: BackOfficeDep
 ) -> Response:
     """Reverse a posted entry with a new entry referencing it (once)."""
-    key = idempotency_key(request)
-    state = api_state(request)
-    context = context_for(request, principal)
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        body.model_dump(),
-        201,
-        {"id": str(reversal_id_for(entry_id)), "status": "posted", "reverses": str(entry_id)},
-        lambda: state.app.reverse_entry(context, entry_id, body.reason, body.effective_date),
+    reversal_id = reversal_id_for(entry_id)
+    return write.run(
+        lambda context: ledger.reverse_entry(context, entry_id, body.reason, body.effective_date),
+        body=body,
+        answer={"id": str(reversal_id), "status": "posted", "reverses": str(entry_id)},
+        status=201,
     )
 
 
 # --- periods ----------------------------------------------------------------
 
 
-def _period(period: str) -> str:
-    return limits.period_name(period, "period")
-
-
-@router.post(
-    "/periods/{period}/close",
-    response_model=models.PeriodWritten,
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["periods"],
-)
+@router.post("/periods/{period}/close", response_model=PeriodWritten, tags=["periods"])
 def close_period(
-    request: Request,
-    period: str,
-    body: models.ReasonIn,
-    principal: Principal = Depends(authorize("periods:write")),
+    period: str, body: ReasonIn, write: PeriodsWrite, ledger: BackOfficeDep
 ) -> Response:
     """Close a month (YYYY-MM): entries dated in it are refused until it is reopened."""
-    key = idempotency_key(request)
-    state = api_state(request)
-    context = context_for(request, principal)
-    name = _period(period)
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        body.model_dump(),
-        200,
-        {"period": name, "status": "closed"},
-        lambda: state.app.close_period(context, name, body.reason),
+    name = limits.period_name(period, "period")
+    return write.run(
+        lambda context: ledger.close_period(context, name, body.reason),
+        body=body,
+        answer={"period": name, "status": "closed"},
+    )
+
+
+@router.post("/periods/{period}/reopen", response_model=PeriodWritten, tags=["periods"])
+def reopen_period(
+    period: str, body: ReasonIn, write: PeriodsWrite, ledger: BackOfficeDep
+) -> Response:
+    name = limits.period_name(period, "period")
+    return write.run(
+        lambda context: ledger.reopen_period(context, name, body.reason),
+        body=body,
+        answer={"period": name, "status": "open"},
     )
 
 
 @router.post(
-    "/periods/{period}/reopen",
-    response_model=models.PeriodWritten,
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-    tags=["periods"],
+    "/periods/{year}/year-end", status_code=201, response_model=YearEndWritten, tags=["periods"]
 )
-def reopen_period(
-    request: Request,
-    period: str,
-    body: models.ReasonIn,
-    principal: Principal = Depends(authorize("periods:write")),
-) -> Response:
-    key = idempotency_key(request)
-    state = api_state(request)
-    context = context_for(request, principal)
-    name = _period(period)
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        body.model_dump(),
-        200,
-        {"period": name, "status": "open"},
-        lambda: state.app.reopen_period(context, name, body.reason),
+def close_year(year: str, body: YearEndIn, write: PeriodsWrite, ledger: BackOfficeDep) -> Response:
+    """The year-end close (admin): one entry dated YYYY-12-31 brings every income and
+    expense account's net for the year to zero and moves it to retained earnings
+    (``Equity:RetainedEarnings`` unless ``retained_earnings_account`` is given; it
+    must exist). Once per year; December must be open."""
+    name = limits.period_name(f"{year}-12", "year")[:4]
+    retained = body.retained_earnings_account or closing.RETAINED_EARNINGS_DEFAULT
+    entry_id = entry_id_for_key(closing.year_end_key(name))
+    return write.run(
+        lambda context: ledger.close_year(context, name, body.reason, retained),
+        body=body,
+        answer={"id": str(entry_id), "year": name, "status": "closed"},
+        status=201,
     )
 
 

@@ -24,7 +24,10 @@ def live() -> Response:
     "/health/ready", response_model=models.Health, responses={503: {"model": models.Health}}
 )
 def ready(request: Request) -> Response:
-    """The database answers; reports how far each projection is behind the log."""
+    """The database answers and no projection is more than ``BACKOFFICE_READY_LAG_MAX``
+    log positions behind the head; reports how far each one is behind. 503 names the
+    projections over the limit (in inline mode the next read catches them up; with
+    workers, the worker is behind or stopped). Liveness (``/health/live``) does not look."""
     state = api_state(request)
     try:
         head = log_head(state)
@@ -34,15 +37,24 @@ def ready(request: Request) -> Response:
             503, {"status": "unavailable", "detail": f"database: {type(exc).__name__}"}
         )
     lag: dict[str, Any] = {name: max(0, head - position) for name, position in positions.items()}
-    return json_response(
-        200,
-        {
-            "status": "ok",
-            "log_position": head,
-            "projection_lag": lag,
-            "projections": state.settings.projections,
-        },
-    )
+    lag_max = state.settings.ready_lag_max
+    lagging = sorted(name for name, behind in lag.items() if behind > lag_max)
+    body: dict[str, Any] = {
+        "status": "ok",
+        "log_position": head,
+        "projection_lag": lag,
+        "projection_lag_max": lag_max,
+        "projections": state.settings.projections,
+    }
+    if lagging:
+        detail = ", ".join(f"{name} {lag[name]} behind" for name in lagging)
+        body.update(
+            status="unavailable",
+            detail=f"projections more than {lag_max} log positions behind: {detail}",
+            lagging=lagging,
+        )
+        return json_response(503, body)
+    return json_response(200, body)
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})

@@ -18,25 +18,20 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from fastapi import Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from api.auth import Principal
-from api.dependencies import authorize
-from api.routes.ledger import POSITION_MAX, READ_RESPONSES, WRITE_EXTRA, WRITE_RESPONSES
-from api.state import (
-    api_state,
-    context_for,
-    idempotency_key,
-    json_response,
-    record_access,
-    run_idempotent,
-)
+from api.dependencies import ReportsDep
+from api.permissions import ReportsFile, ReportsReader
+from api.routing import area_router
+from api.schemas.common import POSITION_MAX
+from api.schemas.reporting import FilingIn
+from api.state import json_response, record_access
 from projections.reports.framework import canonical
 from projections.reports.service import EXPLAIN_LIMIT_DEFAULT, EXPLAIN_LIMIT_MAX, ReportService
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = area_router("/v1/reports", tags=["reports"])
 
 ROUTE_QUERY = frozenset({"as_of_position", "format"})
 HEADER_BYTES_MAX = 4000
@@ -47,19 +42,6 @@ AsOfPosition = Annotated[
     int | None,
     Query(ge=0, le=POSITION_MAX, description="compute as of this log position (default: head)"),
 ]
-ParameterText = Annotated[StrictStr, Field(max_length=128)]
-
-
-class FilingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    parameters: Annotated[dict[ParameterText, ParameterText], Field(max_length=16)] = {}
-    as_of_position: Annotated[StrictInt | None, Field(ge=0, le=POSITION_MAX)] = None
-
-
-def _service(request: Request) -> ReportService:
-    state = api_state(request)
-    return ReportService(state.system.database, state.app)
 
 
 def _record_read(request: Request, principal: Principal, what: str) -> None:
@@ -72,32 +54,29 @@ def _report_parameters(request: Request) -> dict[str, str]:
     return {name: value for name, value in request.query_params.items() if name not in ROUTE_QUERY}
 
 
-@router.get("", responses=READ_RESPONSES)
-def list_reports(
-    request: Request, principal: Principal = Depends(authorize("reports:read"))
-) -> Response:
+@router.get("")
+def list_reports(principal: ReportsReader) -> Response:
     """Every report: its name, title, parameters, columns and scope (the events it reads)."""
     return json_response(200, {"reports": ReportService.catalog()})
 
 
-@router.get("/filings/{filing_id}", responses=READ_RESPONSES)
+@router.get("/filings/{filing_id}")
 def get_filing(
-    request: Request,
-    filing_id: UUID,
-    principal: Principal = Depends(authorize("reports:read")),
+    request: Request, filing_id: UUID, principal: ReportsReader, reports: ReportsDep
 ) -> Response:
     """A filing, the report re-computed at the filed position (``reproduction.matches``: same
     digest) and as known now, at the head (``now.changed``: its digest differs)."""
-    view = _service(request).filing(filing_id)
+    view = reports.filing(filing_id)
     _record_read(request, principal, f"report filing {filing_id}")
     return json_response(200, view)
 
 
-@router.get("/filings/{filing_id}/explain", responses=READ_RESPONSES)
+@router.get("/filings/{filing_id}/explain")
 def explain_filing(
     request: Request,
     filing_id: UUID,
-    principal: Principal = Depends(authorize("reports:read")),
+    principal: ReportsReader,
+    reports: ReportsDep,
     row: Annotated[int | None, Query(ge=0, description="the row's index, from 0")] = None,
     row_key: Annotated[str | None, Query(max_length=200, description="the row's key")] = None,
     after_position: Annotated[int, Query(ge=0, le=POSITION_MAX)] = 0,
@@ -105,7 +84,7 @@ def explain_filing(
 ) -> Response:
     """The events behind one row of a filed report (position, type, aggregate, actor, payload
     with long fields elided), ``limit`` at a time after ``after_position``."""
-    explained = _service(request).explain(
+    explained = reports.explain(
         filing_id, row=row, row_key=row_key, after_position=after_position, limit=limit
     )
     _record_read(request, principal, f"explain report filing {filing_id}")
@@ -115,7 +94,6 @@ def explain_filing(
 @router.get(
     "/{name}",
     responses={
-        **READ_RESPONSES,
         200: {
             "content": {
                 "application/json": {"schema": {"type": "object"}},
@@ -129,12 +107,12 @@ def explain_filing(
 def get_report(
     request: Request,
     name: ReportName,
-    principal: Principal = Depends(authorize("reports:read")),
+    principal: ReportsReader,
+    service: ReportsDep,
     as_of_position: AsOfPosition = None,
     format: Literal["json", "csv", "provenance"] = "json",
 ) -> Response:
     """The report as of ``as_of_position``; the report's parameters are further query parameters."""
-    service = _service(request)
     prepared = service.prepare(name, _report_parameters(request), as_of_position)
     headers = {"X-Report-As-Of-Position": str(prepared.as_of_position)}
     if format == "provenance":
@@ -170,31 +148,19 @@ def _provenance_headers(summary: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
-@router.post(
-    "/{name}/filings",
-    status_code=201,
-    responses=WRITE_RESPONSES,
-    openapi_extra=WRITE_EXTRA,
-)
+@router.post("/{name}/filings", status_code=201)
 def file_report(
-    request: Request,
-    name: ReportName,
-    body: FilingIn,
-    principal: Principal = Depends(authorize("reports:file")),
+    name: ReportName, body: FilingIn, write: ReportsFile, service: ReportsDep
 ) -> Response:
     """Compute the report (at ``as_of_position``, default the head) and record its filing:
     who, which report and parameters, the position and the digest."""
-    key = idempotency_key(request)
-    state = api_state(request)
-    service = _service(request)
-    existing = state.app.completed_request(principal.actor, key)
-    if existing is not None:  # a retry: answered from the record, nothing computed
-        return run_idempotent(request, principal, key, body.model_dump(), 201, {}, lambda: None)
+    replayed = write.replay(body)
+    if replayed is not None:  # a retry: answered from the record, nothing computed
+        return replayed
     prepared = service.prepare(name, body.parameters, body.as_of_position)
     summary = service.summary(prepared)
-    context = context_for(request, principal)
     filing_id = uuid4()
-    response_body = {
+    answer = {
         "filing_id": str(filing_id),
         "report": prepared.report.name,
         "parameters": prepared.parameters,
@@ -202,14 +168,11 @@ def file_report(
         "digest": summary["digest"],
         "digest_version": summary["digest_version"],
         "row_count": summary["row_count"],
-        "filed_by": principal.actor,
+        "filed_by": write.principal.actor,
     }
-    return run_idempotent(
-        request,
-        principal,
-        key,
-        body.model_dump(),
-        201,
-        response_body,
-        lambda: service.record_filing(context, prepared, summary, filing_id),
+    return write.run(
+        lambda context: service.record_filing(context, prepared, summary, filing_id),
+        body=body,
+        answer=answer,
+        status=201,
     )
