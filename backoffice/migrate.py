@@ -13,33 +13,21 @@ from backoffice.container import System
 
 def create_all_tables(system: System) -> list[str]:
     """Create what is missing; return the names of the table groups now present."""
-    from projections.audit.trail import AuditTrail
+    from adapters import subject_keys
+    from adapters.access_log import AccessLog
 
     recorder = system.app.recorder
     recorder.create_table()  # type: ignore[attr-defined]  # IF NOT EXISTS; chain, checkpoints, triggers
     created = [recorder.events_table_name, recorder.chain_table_name, recorder.checkpoints_table_name]  # type: ignore[attr-defined]
-    system.projections._ensure_tables()
-    created.append("balances (bal_*)")
-    audit = AuditTrail(system.database, catch_up_on_query=False)
+    for name, projection in system.tracked.items():  # every registered projection
+        projection.ensure_tables()
+        created.append(f"{name} ({projection.live_prefix}*)")
+    subject_keys.ensure_table(system.database)
+    created.append("subject keys")
+    access_log = AccessLog(system.database)  # its tables, chain and triggers
     try:
-        audit._ensure_tables()
+        access_log.head()
     finally:
-        audit.close()
-    created.append("audit trail (audit_*)")
-    from projections.subjects import projection as subjects
-
-    subjects.ensure_tables(system.database)
-    created.append("subjects (subj_*)")
-    from projections.sanctions import screening_log as screening
-
-    screening.ensure_tables(system.database)
-    created.append("screening (scr_*)")
-    try:  # the subject key store, where that module exists
-        from adapters import subject_keys
-    except ImportError:
-        return created
-    ensure = getattr(subject_keys, "ensure_table", None)
-    if ensure is not None:
-        ensure(system.database)
-        created.append("subject keys")
+        access_log.close()
+    created.append("access log")
     return created

@@ -1,5 +1,7 @@
 """Payment policy settings: ``BACKOFFICE_PAYMENT_POLICY`` names a JSON file.
 
+``adapters.settings`` reads the variable; ``load_payment_policy`` takes the path.
+
 The file (every key optional; defaults in ``domain.payments.policy``)::
 
     {
@@ -16,8 +18,6 @@ threshold always needs two approvers. A malformed file refuses to start.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
 
 import orjson
@@ -38,10 +38,9 @@ _KEYS = {
 
 
 def load_payment_policy(
-    environ: Mapping[str, str] | None = None, catalog: AssetCatalog | None = None
+    path: Path | str | None, catalog: AssetCatalog | None = None
 ) -> PaymentPolicy:
-    environ = os.environ if environ is None else environ
-    path = environ.get(POLICY_ENV)
+    """The policy in the file at ``path`` (``Settings.payment_policy``); None: the defaults."""
     if not path:
         return PaymentPolicy()
     try:

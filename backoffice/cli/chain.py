@@ -22,129 +22,158 @@ from backoffice.cli.common import (
     _system,
     console,
     errors,
+    print_json,
 )
 
-
-def register(app: typer.Typer) -> None:
-    keys_app = typer.Typer(help="The Ed25519 key that signs checkpoints.")
-    app.add_typer(keys_app, name="keys")
-
-    def _signer_or_exit() -> Signer:
-        from adapters.signing import signer_from_environment
-
-        try:
-            signer = signer_from_environment()
-        except SettingsError as error:
-            errors.print(f"[red]error:[/red] {error}")
-            raise typer.Exit(EXIT_UNAVAILABLE) from None
-        if signer is None:
-            errors.print(
-                "[red]error:[/red] no signing key: set BACKOFFICE_SIGNING_KEY_FILE "
-                "(see `backoffice keys generate`)"
-            )
-            raise typer.Exit(EXIT_UNAVAILABLE)
-        return signer
-
-    @keys_app.command("generate")
-    def keys_generate(
-        out: Annotated[
-            Path, typer.Option("--out", help="Where to write the private key (PEM, mode 0600).")
-        ],
-    ) -> None:
-        """Generate a signing key; prints the public key (give it to auditors)."""
-        from adapters.signing import generate
-
-        if out.exists():
-            errors.print(
-                f"[red]refused:[/red] {escape(str(out))} exists; keys are never overwritten"
-            )
-            raise typer.Exit(EXIT_REFUSED)
-        signer = generate()
-        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-            handle.write(signer.private_pem())
-        errors.print(f"private key written to {escape(str(out))} (key id {signer.key_id})")
-        print(signer.public_pem(), end="")
-
-    @keys_app.command("public")
-    def keys_public() -> None:
-        """Print the public key of the configured signing key (PEM)."""
-        signer = _signer_or_exit()
-        print(signer.public_pem(), end="")
-
-    @app.command()
-    def checkpoint(database: DatabaseOption = None, actor: ActorOption = None) -> None:
-        """Sign the log as it stands (size, chain head, Merkle root, time) and record it."""
-        from replay.checkpointing import LogWitness
-
-        signer = _signer_or_exit()
-        with _system(database) as system:
-            signed = LogWitness(system.database).write_checkpoint(
-                system.app, signer, _context(actor)
-            )
-        print(signed.text(), end="")
-
-    @app.command("checkpoints")
-    def checkpoints_export(database: DatabaseOption = None) -> None:
-        """Print every checkpoint as text (blank-line separated), for safekeeping elsewhere."""
-        from adapters.chain_store import ChainReader
-
-        database_setting = _database(database)
-        with ChainReader(database_setting) as reader:
-            for index, note in enumerate(reader.checkpoints()):
-                print(("\n" if index else "") + note.text(), end="")
-
-    @app.command("verify-proof")
-    def verify_proof(
-        proof_file: Annotated[
-            Path, typer.Argument(help="A proof from GET /v1/audit/events/{position}/proof.")
-        ],
-        public_key: Annotated[
-            Path, typer.Option("--public-key", help="The checkpoint key (PEM or hex).")
-        ],
-    ) -> None:
-        """Check an inclusion proof offline: the checkpoint's signature, the event's bytes
-        against the proven leaf, and the audit path against the signed Merkle root."""
-        import base64
-        import binascii
-
-        from adapters.auditkit.audit_verify import check_inclusion, public_key_from_text
-
-        try:
-            key = public_key_from_text(public_key.read_text(encoding="ascii"))
-            proof = orjson.loads(proof_file.read_bytes())
-            if not isinstance(proof, dict):
-                raise ValueError("a proof is a JSON object")
-            event = proof.get("event")
-            stored = None
-            if event is not None:
-                stored = (
-                    str(event["topic"]),
-                    str(event["originator_id"]),
-                    int(event["originator_version"]),
-                    base64.b64decode(str(event["state_base64"]), validate=True),
-                )
-        except (OSError, UnicodeError, ValueError, KeyError, TypeError, binascii.Error) as error:
-            errors.print(f"[red]refused:[/red] malformed proof or key: {escape(str(error))}")
-            raise typer.Exit(EXIT_REFUSED) from None
-        ok, why = check_inclusion(proof, [key], stored)
-        if not ok:
-            errors.print(f"[red]proof does not verify:[/red] {escape(why)}")
-            raise typer.Exit(EXIT_DIFFERENCES)
-        console.print(
-            f"[green]included[/green]: log position {proof.get('log_position')} is in the signed "
-            f"checkpoint of {proof.get('tree_size')} events"
-        )
+commands = typer.Typer()
+keys_app = typer.Typer(help="The Ed25519 key that signs checkpoints.")
+commands.add_typer(keys_app, name="keys")
 
 
-def _database(url: str | None) -> Database:
-    from adapters.database import database_from_environment, parse_database_url
+def _signer_or_exit() -> Signer:
+    from adapters.settings import Settings
 
     try:
-        return parse_database_url(url) if url else database_from_environment()
+        signer = Settings.from_environment().signer
     except SettingsError as error:
         errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(EXIT_UNAVAILABLE) from None
+    if signer is None:
+        errors.print(
+            "[red]error:[/red] no signing key: set BACKOFFICE_SIGNING_KEY_FILE "
+            "(see `backoffice keys generate`)"
+        )
+        raise typer.Exit(EXIT_UNAVAILABLE)
+    return signer
+
+
+@keys_app.command("generate")
+def keys_generate(
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the private key (PEM, mode 0600).")
+    ],
+) -> None:
+    """Generate a signing key; prints the public key (give it to auditors)."""
+    from adapters.signing import generate
+
+    if out.exists():
+        errors.print(f"[red]refused:[/red] {escape(str(out))} exists; keys are never overwritten")
+        raise typer.Exit(EXIT_REFUSED)
+    signer = generate()
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(signer.private_pem())
+    errors.print(f"private key written to {escape(str(out))} (key id {signer.key_id})")
+    print(signer.public_pem(), end="")
+
+
+@keys_app.command("public")
+def keys_public() -> None:
+    """Print the public key of the configured signing key (PEM)."""
+    signer = _signer_or_exit()
+    print(signer.public_pem(), end="")
+
+
+@commands.command()
+def checkpoint(database: DatabaseOption = None, actor: ActorOption = None) -> None:
+    """Sign the log as it stands (size, chain head, Merkle root, time) and record it."""
+    from replay.checkpointing import LogWitness
+
+    signer = _signer_or_exit()
+    with _system(database) as system:
+        signed = LogWitness(system.database).write_checkpoint(system.app, signer, _context(actor))
+    print(signed.text(), end="")
+
+
+@commands.command("checkpoints")
+def checkpoints_export(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="A JSON list of the checkpoints' fields instead.")
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Print every checkpoint as text (blank-line separated), for safekeeping elsewhere."""
+    from dataclasses import asdict
+
+    from adapters.chain_store import ChainReader
+
+    database_setting = _database(database)
+    with ChainReader(database_setting) as reader:
+        notes = list(reader.checkpoints())
+    if as_json:
+        print_json([{**asdict(note), "text": note.text()} for note in notes])
+        return
+    for index, note in enumerate(notes):
+        print(("\n" if index else "") + note.text(), end="")
+
+
+@commands.command("verify-proof")
+def verify_proof(
+    proof_file: Annotated[
+        Path, typer.Argument(help="A proof from GET /v1/audit/events/{position}/proof.")
+    ],
+    public_key: Annotated[
+        Path, typer.Option("--public-key", help="The checkpoint key (PEM or hex).")
+    ],
+) -> None:
+    """Check an inclusion proof offline: the checkpoint's signature, the event's bytes
+    against the proven leaf, and the audit path against the signed Merkle root."""
+    import base64
+    import binascii
+
+    from adapters.auditkit.audit_verify import check_inclusion, public_key_from_text
+
+    try:
+        key = public_key_from_text(public_key.read_text(encoding="ascii"))
+        proof = orjson.loads(proof_file.read_bytes())
+        if not isinstance(proof, dict):
+            raise ValueError("a proof is a JSON object")
+        event = proof.get("event")
+        stored = None
+        if event is not None:
+            stored = (
+                str(event["topic"]),
+                str(event["originator_id"]),
+                int(event["originator_version"]),
+                base64.b64decode(str(event["state_base64"]), validate=True),
+            )
+    except (OSError, UnicodeError, ValueError, KeyError, TypeError, binascii.Error) as error:
+        errors.print(f"[red]refused:[/red] malformed proof or key: {escape(str(error))}")
+        raise typer.Exit(EXIT_REFUSED) from None
+    ok, why = check_inclusion(proof, [key], stored)
+    if not ok:
+        errors.print(f"[red]proof does not verify:[/red] {escape(why)}")
+        raise typer.Exit(EXIT_DIFFERENCES)
+    console.print(
+        f"[green]included[/green]: log position {proof.get('log_position')} is in the signed "
+        f"checkpoint of {proof.get('tree_size')} events"
+    )
+
+
+def _database(url: str | None) -> Database:
+    from adapters.database import parse_database_url
+    from adapters.settings import Settings
+
+    try:
+        return parse_database_url(url) if url else Settings.from_environment().database
+    except SettingsError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(EXIT_UNAVAILABLE) from None
+
+
+def _reader_database(url: str | None) -> Database:
+    """``--database`` when given, else the standby of ``BACKOFFICE_READ_DATABASE_URL``
+    (chain verification reads there), else ``BACKOFFICE_DATABASE_URL``."""
+    from adapters.settings import Settings
+
+    if url:
+        return _database(url)
+    try:
+        settings = Settings.from_environment()
+    except SettingsError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(EXIT_UNAVAILABLE) from None
+    return settings.read_database or settings.database
 
 
 def verify_chain_command(
@@ -153,14 +182,14 @@ def verify_chain_command(
     from adapters.auditkit.audit_verify import public_key_from_text
     from adapters.auditkit.checkpoint_note import parse_many
     from adapters.chain_store import verify_chain
-    from adapters.signing import signer_from_environment
+    from adapters.settings import Settings
 
     raws: list[bytes] = []
     try:
         for path in public_keys:
             raws.append(public_key_from_text(path.read_text(encoding="ascii")))
         if not raws:
-            signer = signer_from_environment()
+            signer = Settings.from_environment().signer
             if signer is not None:
                 raws.append(signer.public_raw)
         extra = []
@@ -169,7 +198,7 @@ def verify_chain_command(
     except (OSError, UnicodeError, ValueError, SettingsError) as error:
         errors.print(f"[red]refused:[/red] {escape(str(error))}")
         raise typer.Exit(EXIT_REFUSED) from None
-    report = verify_chain(_database(database), raws, extra)
+    report = verify_chain(_reader_database(database), raws, extra)
     if as_json:
         print(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
     else:
@@ -189,52 +218,3 @@ def verify_chain_command(
             )
     if not report.ok:
         raise typer.Exit(EXIT_DIFFERENCES)
-
-
-def register_migrate(app: typer.Typer) -> None:
-    @app.command()
-    def migrate(
-        database: DatabaseOption = None,
-        app_role: Annotated[
-            str | None,
-            typer.Option(
-                "--app-role",
-                help="PostgreSQL role the api and projector run as: it keeps INSERT and SELECT "
-                "only on the log's tables.",
-            ),
-        ] = None,
-    ) -> None:
-        """Create every table (the log, its chain, checkpoints, read models) as the connecting
-        role, which should own them; with --app-role, take UPDATE, DELETE and TRUNCATE on the
-        log's tables away from the application role."""
-        from psycopg import sql
-
-        from backoffice.migrate import create_all_tables
-
-        with _system(database) as system:
-            created = create_all_tables(system)
-            console.print(f"tables ready: {', '.join(created)}")
-            if app_role:
-                if system.database.backend != "postgres":
-                    errors.print("[red]refused:[/red] --app-role applies to PostgreSQL only")
-                    raise typer.Exit(EXIT_REFUSED)
-                recorder = system.app.recorder
-                schema = sql.Identifier(system.database.schema)
-                role = sql.Identifier(app_role)
-                with recorder.datastore.get_connection() as connection:
-                    for table in (
-                        recorder.events_table_name,
-                        recorder.chain_table_name,
-                        recorder.checkpoints_table_name,
-                    ):
-                        name = sql.Identifier(table)
-                        connection.execute(
-                            sql.SQL("REVOKE ALL ON {}.{} FROM {}").format(schema, name, role)
-                        )
-                        connection.execute(
-                            sql.SQL("GRANT SELECT, INSERT ON {}.{} TO {}").format(
-                                schema, name, role
-                            )
-                        )
-                    connection.commit()
-                console.print(f"{escape(app_role)}: INSERT and SELECT only on the log's tables")

@@ -26,12 +26,16 @@ from backoffice.cli.common import (
     EXIT_REFUSED,
     ActorOption,
     DatabaseOption,
+    JsonOption,
     _context,
     _system,
     console,
     errors,
+    print_json,
+    print_table,
 )
-from domain.sanctions.matching import FILE_BYTES_MAX, THRESHOLD_DEFAULT
+from domain.sanctions.list_files import FILE_BYTES_MAX
+from domain.sanctions.matching import THRESHOLD_DEFAULT
 
 
 def _read(path: Path) -> bytes:
@@ -63,136 +67,157 @@ def _screening(system: Any, threshold: int = THRESHOLD_DEFAULT) -> Any:
     return screening_with_pending(system.app, registry, threshold=threshold)
 
 
-def register(app: typer.Typer) -> None:
-    sanctions_app = typer.Typer(help="Sanctions lists (OFAC CSV) and screening cases.")
-    app.add_typer(sanctions_app, name="sanctions")
+commands = typer.Typer()
+sanctions_app = typer.Typer(help="Sanctions lists (OFAC CSV) and screening cases.")
+commands.add_typer(sanctions_app, name="sanctions")
 
-    @sanctions_app.command("load")
-    def load(
-        sdn: Annotated[Path, typer.Argument(help="sdn.csv (OFAC legacy CSV, no header).")],
-        alt: Annotated[Path | None, typer.Argument(help="alt.csv (aliases), optional.")] = None,
-        source: Annotated[str, typer.Option(help="Where the list came from.")] = "OFAC SDN",
-        database: DatabaseOption = None,
-        actor: ActorOption = None,
-    ) -> None:
-        """Load a list version and make it the active one (the same files again: no-op)."""
-        sdn_bytes = _read(sdn)
-        alt_bytes = None if alt is None else _read(alt)
-        with _system(database) as system:
-            loaded = _screening(system).load_list(_context(actor), sdn_bytes, alt_bytes, source)
-        verb = "loaded" if loaded.newly_loaded else "already loaded"
+
+@sanctions_app.command("load")
+def load(
+    sdn: Annotated[Path, typer.Argument(help="sdn.csv (OFAC legacy CSV, no header).")],
+    alt: Annotated[Path | None, typer.Argument(help="alt.csv (aliases), optional.")] = None,
+    source: Annotated[str, typer.Option(help="Where the list came from.")] = "OFAC SDN",
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Load a list version and make it the active one (the same files again: no-op)."""
+    sdn_bytes = _read(sdn)
+    alt_bytes = None if alt is None else _read(alt)
+    with _system(database) as system:
+        loaded = _screening(system).load_list(_context(actor), sdn_bytes, alt_bytes, source)
+    verb = "loaded" if loaded.newly_loaded else "already loaded"
+    console.print(
+        f"{verb} {loaded.list_version} ({escape(loaded.source)}): "
+        f"{loaded.entry_count} entries, {loaded.alias_count} aliases, at {loaded.loaded_at}"
+    )
+    report = loaded.rescreened
+    if report is not None:
+        held = sum(1 for outcome in report.screened if outcome.result != "clear")
         console.print(
-            f"{verb} {loaded.list_version} ({escape(loaded.source)}): "
-            f"{loaded.entry_count} entries, {loaded.alias_count} aliases, at {loaded.loaded_at}"
+            f"re-screened {len(report.screened)} pending item(s) ({held} held); "
+            f"{len(report.already_screened)} already screened against it, "
+            f"{len(report.skipped_decided)} decided by compliance, "
+            f"{len(report.skipped_erased)} with an erased party"
         )
-        report = loaded.rescreened
-        if report is not None:
-            held = sum(1 for outcome in report.screened if outcome.result != "clear")
-            console.print(
-                f"re-screened {len(report.screened)} pending item(s) ({held} held); "
-                f"{len(report.already_screened)} already screened against it, "
-                f"{len(report.skipped_decided)} decided by compliance, "
-                f"{len(report.skipped_erased)} with an erased party"
+
+
+@sanctions_app.command("current")
+def current(database: DatabaseOption = None) -> None:
+    """The active list version."""
+    with _system(database) as system:
+        summary = _screening(system).current_list()
+    if summary is None:
+        console.print("no sanctions list is loaded")
+        return
+    for key, value in summary.items():
+        console.print(f"{key}: {escape(str(value))}")
+
+
+@sanctions_app.command("screen")
+def screen(
+    name: Annotated[str, typer.Argument(help="The party name to screen.")],
+    threshold: Annotated[
+        int, typer.Option(help="Fuzzy score (50-100) at or above which a name is a review.")
+    ] = THRESHOLD_DEFAULT,
+    record: Annotated[bool, typer.Option(help="Record a screening case.")] = False,
+    item_kind: Annotated[str, typer.Option(help="payment | receipt | other")] = "other",
+    item_id: Annotated[str | None, typer.Option(help="The item's id (with --record).")] = None,
+    as_json: JsonOption = False,
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Screen a name against the active list; prints the result and matches."""
+    with _system(database) as system:
+        screening = _screening(system, threshold)
+        assessment = screening.assess(name)
+        case_id = None
+        if record:
+            outcome = screening.record(
+                _context(actor), item_kind, item_id or f"cli:{uuid.uuid4()}", assessment
             )
+            case_id = outcome.case_id
+    if as_json:
+        print_json(_assessment_view(assessment, case_id))
+        return
+    console.print(f"result: {assessment.result}  (list {assessment.list_version})")
+    if case_id is not None:
+        console.print(f"case: {case_id}")
+    if assessment.matches:
+        table = Table("ent_num", "name", "score", "kind")
+        for match in assessment.matches:
+            table.add_row(str(match.ent_num), escape(match.name), f"{match.score:.2f}", match.kind)
+        print_table(table, whole=("ent_num", "score"))
 
-    @sanctions_app.command("current")
-    def current(database: DatabaseOption = None) -> None:
-        """The active list version."""
-        with _system(database) as system:
-            summary = _screening(system).current_list()
-        if summary is None:
-            console.print("no sanctions list is loaded")
-            return
-        for key, value in summary.items():
-            console.print(f"{key}: {escape(str(value))}")
 
-    @sanctions_app.command("screen")
-    def screen(
-        name: Annotated[str, typer.Argument(help="The party name to screen.")],
-        threshold: Annotated[
-            int, typer.Option(help="Fuzzy score (50-100) at or above which a name is a review.")
-        ] = THRESHOLD_DEFAULT,
-        record: Annotated[bool, typer.Option(help="Record a screening case.")] = False,
-        item_kind: Annotated[str, typer.Option(help="payment | receipt | other")] = "other",
-        item_id: Annotated[str | None, typer.Option(help="The item's id (with --record).")] = None,
-        database: DatabaseOption = None,
-        actor: ActorOption = None,
-    ) -> None:
-        """Screen a name against the active list; prints the result and matches."""
-        with _system(database) as system:
-            screening = _screening(system, threshold)
-            assessment = screening.assess(name)
-            case_id = None
-            if record:
-                outcome = screening.record(
-                    _context(actor), item_kind, item_id or f"cli:{uuid.uuid4()}", assessment
-                )
-                case_id = outcome.case_id
-        console.print(f"result: {assessment.result}  (list {assessment.list_version})")
-        if case_id is not None:
-            console.print(f"case: {case_id}")
-        if assessment.matches:
-            table = Table("ent_num", "name", "score", "kind")
-            for match in assessment.matches:
-                table.add_row(
-                    str(match.ent_num), escape(match.name), f"{match.score:.2f}", match.kind
-                )
-            console.print(table)
+@sanctions_app.command("cases")
+def cases(
+    pending: Annotated[bool, typer.Option(help="Only cases awaiting a decision.")] = False,
+    status: Annotated[
+        str | None, typer.Option(help="clear | pending | cleared | rejected | superseded")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (1-1000).")] = 100,
+    as_json: JsonOption = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Screening cases from the screening log, oldest first."""
+    from projections.sanctions.screening_log import ScreeningLog
 
-    @sanctions_app.command("cases")
-    def cases(
-        pending: Annotated[bool, typer.Option(help="Only cases awaiting a decision.")] = False,
-        status: Annotated[
-            str | None, typer.Option(help="clear | pending | cleared | rejected | superseded")
-        ] = None,
-        limit: Annotated[int, typer.Option(help="At most this many (1-1000).")] = 100,
-        database: DatabaseOption = None,
-    ) -> None:
-        """Screening cases from the screening log, oldest first."""
-        from projections.sanctions.screening_log import ScreeningLog
+    with _system(database) as system:
+        log = ScreeningLog(system.database)
+        try:
+            found = log.cases(status="pending" if pending else status, limit=limit)
+        finally:
+            log.close()
+    if as_json:
+        print_json(found)
+        return
+    table = Table("item", "party", "result", "status", "screened_at", "decided_by")
+    table.add_column("case", no_wrap=True, min_width=36)
+    for case in found:
+        table.add_row(
+            escape(f"{case['item_kind']}:{case['item_id']}"),
+            escape(case["party_name"]),
+            case["result"],
+            case["status"],
+            case["screened_at"],
+            escape(case["decided_by"] or ""),
+            case["case_id"],
+        )
+    print_table(table, whole=("case", "screened_at"))
 
-        with _system(database) as system:
-            log = ScreeningLog(system.database)
-            try:
-                found = log.cases(status="pending" if pending else status, limit=limit)
-            finally:
-                log.close()
-        table = Table("item", "party", "result", "status", "screened_at", "decided_by")
-        table.add_column("case", no_wrap=True, min_width=36)
-        for case in found:
-            table.add_row(
-                escape(f"{case['item_kind']}:{case['item_id']}"),
-                escape(case["party_name"]),
-                case["result"],
-                case["status"],
-                case["screened_at"],
-                escape(case["decided_by"] or ""),
-                case["case_id"],
-            )
-        console.print(table)
 
-    @sanctions_app.command("clear")
-    def clear(
-        case: str,
-        reason: Annotated[str, typer.Option(help="Why the match is a false positive.")],
-        database: DatabaseOption = None,
-        actor: ActorOption = None,
-    ) -> None:
-        """Clear a review or hit (once): the item may proceed."""
-        case_id = _case_id(case)
-        with _system(database) as system:
-            position = _screening(system).clear(_context(actor), case_id, reason)
-        console.print(f"cleared {case_id} at position {position}")
+@sanctions_app.command("clear")
+def clear(
+    case: str,
+    reason: Annotated[str, typer.Option(help="Why the match is a false positive.")],
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Clear a review or hit (once): the item may proceed."""
+    case_id = _case_id(case)
+    with _system(database) as system:
+        position = _screening(system).clear(_context(actor), case_id, reason)
+    console.print(f"cleared {case_id} at position {position}")
 
-    @sanctions_app.command("reject")
-    def reject(
-        case: str,
-        reason: Annotated[str, typer.Option(help="Why the match stands.")],
-        database: DatabaseOption = None,
-        actor: ActorOption = None,
-    ) -> None:
-        """Reject a review or hit (once): the item must not proceed."""
-        case_id = _case_id(case)
-        with _system(database) as system:
-            position = _screening(system).reject(_context(actor), case_id, reason)
-        console.print(f"rejected {case_id} at position {position}")
+
+@sanctions_app.command("reject")
+def reject(
+    case: str,
+    reason: Annotated[str, typer.Option(help="Why the match stands.")],
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Reject a review or hit (once): the item must not proceed."""
+    case_id = _case_id(case)
+    with _system(database) as system:
+        position = _screening(system).reject(_context(actor), case_id, reason)
+    console.print(f"rejected {case_id} at position {position}")
+
+
+def _assessment_view(assessment: Any, case_id: uuid.UUID | None) -> dict[str, Any]:
+    return {
+        "result": assessment.result,
+        "list_version": assessment.list_version,
+        "case_id": None if case_id is None else str(case_id),
+        "matches": [match.as_dict() for match in assessment.matches],
+    }

@@ -11,26 +11,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-import orjson
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from backoffice.cli.common import EXIT_REFUSED, DatabaseOption, _system, console, errors
+from backoffice.cli.common import (
+    DatabaseOption,
+    JsonOption,
+    _system,
+    console,
+    parse_uuid,
+    print_json,
+    print_table,
+)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def _uuid(text: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        errors.print(f"[red]refused (invalid_input):[/red] {what}: not a UUID")
-        raise typer.Exit(EXIT_REFUSED) from None
-
-
-def _print_json(value: Any) -> None:
-    typer.echo(orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2).decode())
+OBLIGATION_WHOLE = ("obligation id", "amount", "due")
 
 
 def _obligation_table(views: list[dict[str, Any]]) -> Table:
@@ -51,80 +46,82 @@ def _obligation_table(views: list[dict[str, Any]]) -> Table:
     return table
 
 
-def register(app: typer.Typer) -> None:
-    settlements_app = typer.Typer(
-        help="Settlements: obligations netted into instructions per counterparty, asset and"
-        " value date.",
-        no_args_is_help=True,
-    )
-    app.add_typer(settlements_app, name="settlements")
+commands = typer.Typer()
+settlements_app = typer.Typer(
+    help="Settlements: obligations netted into instructions per counterparty, asset and"
+    " value date.",
+    no_args_is_help=True,
+)
+commands.add_typer(settlements_app, name="settlements")
 
-    @settlements_app.command("list")
-    def list_settlements(
-        obligations: Annotated[
-            bool, typer.Option("--obligations", help="List obligations instead of instructions.")
-        ] = False,
-        as_json: JsonOption = False,
-        database: DatabaseOption = None,
-    ) -> None:
-        """Every settlement instruction (or obligation), oldest first, as it stands now."""
-        from domain.settlements.service import Settlements
 
-        with _system(database) as system:
-            desk = Settlements(system.app)
-            if obligations:
-                views = [desk.obligation_view(found) for found in desk.list_obligations()]
-            else:
-                views = [desk.instruction_view(found) for found in desk.list_instructions()]
-        if as_json:
-            _print_json(views)
-            return
+@settlements_app.command("list")
+def list_settlements(
+    obligations: Annotated[
+        bool, typer.Option("--obligations", help="List obligations instead of instructions.")
+    ] = False,
+    as_json: JsonOption = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Every settlement instruction (or obligation), oldest first, as it stands now."""
+    from domain.settlements.service import Settlements
+
+    with _system(database) as system:
+        desk = Settlements(system.app)
         if obligations:
-            console.print(_obligation_table(views))
-            return
-        table = Table(
-            "instruction id", "counterparty", "asset", "value date", "net", "direction", "status"
+            views = [desk.obligation_view(found) for found in desk.list_obligations()]
+        else:
+            views = [desk.instruction_view(found) for found in desk.list_instructions()]
+    if as_json:
+        print_json(views)
+        return
+    if obligations:
+        print_table(_obligation_table(views), OBLIGATION_WHOLE)
+        return
+    table = Table(
+        "instruction id", "counterparty", "asset", "value date", "net", "direction", "status"
+    )
+    for view in views:
+        table.add_row(
+            view["id"],
+            escape(view["counterparty"]),
+            view["asset"],
+            view["value_date"],
+            view["net_amount"],
+            view["net_direction"],
+            view["status"],
         )
-        for view in views:
-            table.add_row(
-                view["id"],
-                escape(view["counterparty"]),
-                view["asset"],
-                view["value_date"],
-                view["net_amount"],
-                view["net_direction"],
-                view["status"],
-            )
-        console.print(table)
+    print_table(table, whole=("instruction id", "value date", "net"))
 
-    @settlements_app.command("show")
-    def show(
-        settlement_id: Annotated[str, typer.Argument(help="An instruction or obligation id.")],
-        as_json: JsonOption = False,
-        database: DatabaseOption = None,
-    ) -> None:
-        """One instruction with its obligations, or one obligation."""
-        from domain.settlements.errors import UnknownObligation
-        from domain.settlements.service import Settlements
 
-        parsed = _uuid(settlement_id, "id")
-        with _system(database) as system:
-            desk = Settlements(system.app)
-            obligations: list[dict[str, Any]] | None = None
-            try:
-                view = desk.obligation_view(desk.get_obligation(parsed))
-            except UnknownObligation:
-                instruction = desk.get_instruction(parsed)  # refuses an unknown id
-                view = desk.instruction_view(instruction)
-                obligations = [
-                    desk.obligation_view(desk.get_obligation(uuid.UUID(text)))
-                    for text in instruction.obligation_ids
-                ]
-        if as_json:
-            _print_json(view if obligations is None else {**view, "obligations": obligations})
-            return
-        for name, value in view.items():
-            shown = ", ".join(value) if name == "obligation_ids" else str(value)
-            console.print(f"{name}: {escape(shown)}")
-        if obligations is not None:
-            console.print(_obligation_table(obligations))
+@settlements_app.command("show")
+def show(
+    settlement_id: Annotated[str, typer.Argument(help="An instruction or obligation id.")],
+    as_json: JsonOption = False,
+    database: DatabaseOption = None,
+) -> None:
+    """One instruction with its obligations, or one obligation."""
+    from domain.settlements.errors import UnknownObligation
+    from domain.settlements.service import Settlements
+
+    parsed = parse_uuid(settlement_id, "id")
+    with _system(database) as system:
+        desk = Settlements(system.app)
+        obligations: list[dict[str, Any]] | None = None
+        try:
+            view = desk.obligation_view(desk.get_obligation(parsed))
+        except UnknownObligation:
+            instruction = desk.get_instruction(parsed)  # refuses an unknown id
+            view = desk.instruction_view(instruction)
+            obligations = [
+                desk.obligation_view(desk.get_obligation(uuid.UUID(text)))
+                for text in instruction.obligation_ids
+            ]
+    if as_json:
+        print_json(view if obligations is None else {**view, "obligations": obligations})
+        return
+    for name, value in view.items():
+        shown = ", ".join(value) if name == "obligation_ids" else str(value)
+        console.print(f"{name}: {escape(shown)}")
+    if obligations is not None:
+        print_table(_obligation_table(obligations), OBLIGATION_WHOLE)

@@ -20,9 +20,9 @@ from xml.sax.saxutils import escape
 from backoffice.demo import data
 from domain.banking.matching import Movement, ReconciliationReport
 from domain.banking.service import BankReconciler
-from domain.ledger.commands import Context
+from domain.kernel.context import Context
 from domain.ledger.journal import entry_id_for_key
-from domain.payments.payment import reservation_key
+from domain.payments.terms import reservation_key
 
 CORRECTION_REASON = "Booked twice"
 """The reason the demo gives when it reverses a mistaken entry (see ``backoffice.demo.ledger_year``)."""

@@ -22,20 +22,21 @@ from backoffice.demo.bank import reconcile_month
 from domain.application import BackOffice
 from domain.banking.matching import ReconciliationReport
 from domain.banking.service import BankReconciler
+from domain.kernel.context import Context
 from domain.kernel.money import format_amount
-from domain.ledger.commands import Context, PostJournalEntry
+from domain.ledger.commands import PostJournalEntry
 from domain.payments.errors import UnknownPayment
-from domain.payments.payment import (
+from domain.payments.payment import Payment
+from domain.payments.policy import PaymentPolicy
+from domain.payments.service import Payments
+from domain.payments.statuses import (
     AWAITING_APPROVAL,
     FUNDS_RESERVED,
     HELD,
     REQUESTED,
     SETTLED,
     SUBMITTED,
-    Payment,
 )
-from domain.payments.policy import PaymentPolicy
-from domain.payments.service import Payments
 from domain.receipts.errors import UnknownReceipt
 from domain.receipts.receipt import HELD as RECEIPT_HELD
 from domain.receipts.receipt import RECORDED
@@ -77,7 +78,9 @@ class DemoBusiness:
         self.registry = SubjectRegistry(app, keys)
         self.screening = SanctionsScreening(app)
         port = SanctionsScreeningPort(self.screening)
-        policy = PaymentPolicy(bank_account=data.BANK, cash_account=data.CASH)
+        policy = PaymentPolicy(
+            bank_account=data.BANK, cash_account=data.CASH, receivables_account=data.RECEIVABLES
+        )
         self.payments = Payments(app, self.registry, port, policy)
         self.receipts = Receipts(app, self.registry, port, policy)
         self.settlements = Settlements(app)

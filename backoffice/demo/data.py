@@ -14,8 +14,8 @@ CHART: list[tuple[str, str, str, list[str], list[str]]] = [
     ("Assets:Bank:Checking", "Operating bank account", "asset", ["USD"], ["no_overdraft"]),
     ("Assets:Bank:EUR", "Euro bank account", "asset", ["EUR"], ["no_overdraft"]),
     ("Assets:Cash", "Cash box", "asset", ["USD"], ["no_overdraft"]),
-    ("Assets:Receivables", "Trade receivables", "asset", ["USD"], []),
-    ("Liabilities:Payables", "Trade payables", "liability", ["USD"], []),
+    ("Assets:Receivables:Sundry", "Receivables booked without an invoice", "asset", ["USD"], []),
+    ("Liabilities:Payables:Sundry", "Payables booked without a bill", "liability", ["USD"], []),
     ("Liabilities:CardClearing", "Card payments in flight", "liability", ["USD"], []),
     ("Equity:Capital", "Paid-in capital", "equity", ["USD"], []),
     ("Equity:Trading:FX", "Currency trading", "equity", ["USD", "EUR"], []),
@@ -30,8 +30,8 @@ CHART: list[tuple[str, str, str, list[str], list[str]]] = [
 
 BANK = "Assets:Bank:Checking"
 CASH = "Assets:Cash"
-PAYABLES = "Liabilities:Payables"
-RECEIVABLES = "Assets:Receivables"
+PAYABLES = "Liabilities:Payables:Sundry"
+RECEIVABLES = "Assets:Receivables:Sundry"
 SERVICES = "Expenses:Services"
 
 # slug -> (kind, name). Slugs name the subjects (their references), never the names.

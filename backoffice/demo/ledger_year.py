@@ -27,15 +27,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from backoffice.demo import data
 from backoffice.demo.bank import CORRECTION_REASON
+from backoffice.demo.billing import DemoBilling
+from backoffice.demo.billing_summary import BillingSummary
 from backoffice.demo.business import DemoBusiness
 from backoffice.demo.data import CHART
+from backoffice.demo.payroll import DemoPayroll, PayrollSummary
 from backoffice.demo.summary import BusinessSummary, summarise
+from backoffice.demo.warehouse import DemoWarehouse, WarehouseSummary
 from domain.application import BackOffice
+from domain.inventory.service import Inventory
+from domain.kernel.context import Context
 from domain.kernel.errors import DomainError
-from domain.ledger.commands import Context, PostJournalEntry
+from domain.ledger.commands import PostJournalEntry
 from domain.ledger.errors import AccountAlreadyExists
 from domain.subjects.service import SubjectKeys
+from projections.reports.service import ReportService
 
 EUR_USD_RATE_MIN, EUR_USD_RATE_MAX = 105, 112  # USD cents per EUR cent, x100
 
@@ -53,6 +61,9 @@ class DemoReport:
     refusals: dict[str, int]
     head_position: int
     business: BusinessSummary | None = None
+    warehouse: WarehouseSummary | None = None
+    billing: BillingSummary | None = None
+    payroll: PayrollSummary | None = None
 
 
 def _line(account: str, direction: str, amount_minor: int, asset: str = "USD") -> dict[str, str]:
@@ -90,6 +101,15 @@ class DemoCompany:
         self.posted = self.reversals = self.pending_posted = self.pending_voided = 0
         self.closed: list[str] = []
         self.business = None if keys is None else DemoBusiness(self, app, keys)
+        self.warehouse = None if keys is None else DemoWarehouse(self, Inventory(app))
+        self.billing: DemoBilling | None = None
+        self.summaries: dict[str, Any] = {}
+        self.payroll: DemoPayroll | None = None
+        if self.business is not None and self.warehouse is not None:
+            database = getattr(keys, "database", None)
+            reports = None if database is None else ReportService(database, app)
+            self.billing = DemoBilling(self.business, self.warehouse, reports)
+            self.payroll = DemoPayroll(self.business, reports)
 
     def open_chart(self) -> None:
         for code, name, account_type, assets, flags in CHART:
@@ -148,23 +168,21 @@ class DemoCompany:
                 f"sale-{month}-{number}",
                 day,
                 "Invoice to customer",
-                _transfer("Assets:Receivables", "Income:Sales", amount),
+                _transfer(data.RECEIVABLES, "Income:Sales", amount),
             )
             if self.random.random() < 0.8:
                 yield self._entry(
                     f"receipt-{month}-{number}",
                     min(day + timedelta(days=3), days[-1]),
                     "Customer payment",
-                    _transfer("Assets:Bank:Checking", "Assets:Receivables", amount),
+                    _transfer("Assets:Bank:Checking", data.RECEIVABLES, amount),
                 )
         for number in range(self.random.randint(2, 4)):
             yield self._entry(
                 f"supplies-{month}-{number}",
                 self.random.choice(days),
                 "Supplier invoice",
-                _transfer(
-                    "Expenses:Supplies", "Liabilities:Payables", self.random.randint(20_00, 400_00)
-                ),
+                _transfer("Expenses:Supplies", data.PAYABLES, self.random.randint(20_00, 400_00)),
             )
         yield from self._euro_sale(month, self.random.choice(days))
 
@@ -262,14 +280,36 @@ class DemoCompany:
             ):
                 self.pending_voided += 1
 
+    def run_areas(self) -> list[str]:
+        """The fourth quarter's warehouse and billing, payroll's filings; the lines
+        they leave (their summaries kept in ``self.summaries``)."""
+        lines: list[str] = []
+        if self.warehouse is not None:
+            self.warehouse.run_quarter()
+            self.summaries["warehouse"] = summary = self.warehouse.summary()
+            lines += summary.lines()
+        if self.billing is not None:
+            self.billing.run_quarter()
+            self.summaries["billing"] = billed = self.billing.summary()
+            lines += billed.lines()
+        if self.payroll is not None:
+            self.payroll.close_year()
+            self.summaries["payroll"] = paid = self.payroll.summary()
+            lines += paid.lines()
+        return lines
+
     def run_year(self) -> DemoReport:
         self.open_chart()
         if self.business is not None:
             self.business.open_year()
+        if self.payroll is not None:
+            self.payroll.open_year()
         for month in range(1, 13):
             self.run_month(month)
             if self.business is not None:
                 self.business.run_month(month)
+            if self.payroll is not None:
+                self.payroll.run_month(month)
             if month <= 9:  # the books are closed up to the third quarter
                 period = f"{self.year}-{month - 2:02d}" if month > 2 else None
                 if period and self.attempt(
@@ -283,14 +323,15 @@ class DemoCompany:
                     "late-invoice",
                     date(self.year, 2, 14),
                     "Late invoice",
-                    _transfer("Expenses:Supplies", "Liabilities:Payables", 75_00),
+                    _transfer("Expenses:Supplies", data.PAYABLES, 75_00),
                 )
             ]
         )
         summary = None
         if self.business is not None:
+            areas = self.run_areas()
             self.business.close_year()
-            summary = summarise(self.business)
+            summary = summarise(self.business, areas)
         return DemoReport(
             seed=self.seed,
             entries_posted=self.posted,
@@ -301,4 +342,7 @@ class DemoCompany:
             refusals=dict(sorted(self.refusals.items())),
             head_position=self.app.recorder.max_notification_id() or 0,
             business=summary,
+            warehouse=self.summaries.get("warehouse"),
+            billing=self.summaries.get("billing"),
+            payroll=self.summaries.get("payroll"),
         )

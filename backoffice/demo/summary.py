@@ -8,6 +8,7 @@ by subject id or not at all.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -55,6 +56,8 @@ class BusinessSummary:
     settlement_net_minor: int
     settlement_direction: str
     reconciliation: ReconciliationReport
+    areas: tuple[str, ...] = ()
+    """The lines of the warehouse, billing and payroll (read from the store)."""
 
     def lines(self) -> list[str]:
         usd = _usd
@@ -107,7 +110,7 @@ class BusinessSummary:
                 f"  not on the statement: {movement.effective_date} {movement.direction}"
                 f" {usd(movement.amount_minor)} {movement.description}"
             )
-        return lines
+        return [*lines, *self.areas]
 
 
 def _usd(amount_minor: int) -> str:
@@ -118,12 +121,15 @@ def _usd_or_none(amount_minor: int | None) -> str:
     return "none" if amount_minor is None else _usd(amount_minor)
 
 
-def summarise(business: DemoBusiness) -> BusinessSummary:
+def summarise(business: DemoBusiness, areas: Sequence[str] = ()) -> BusinessSummary:
     assert business.reconciliation is not None, "close_year() first"
     subjects = [business.registry.get(business.subject_id(slug)) for slug in data.PARTIES]
     listed = business.screening.current_list()
     assert listed is not None
-    payments = business.payments.list_payments()
+    # The business year's own: from the operating bank and the cash box (billing
+    # collects on its own account, payroll pays from its own).
+    own = (data.BANK, data.CASH)
+    payments = [p for p in business.payments.list_payments() if p.paying_account in own]
     held = []
     for payment in payments:
         result = payment.screening_result
@@ -142,7 +148,7 @@ def summarise(business: DemoBusiness) -> BusinessSummary:
             )
         )
     by_method: dict[str, tuple[int, int]] = {}
-    posted = business.receipts.list_receipts("posted")
+    posted = [r for r in business.receipts.list_receipts("posted") if r.debit_account in own]
     for receipt in posted:
         count, total = by_method.get(receipt.method, (0, 0))
         by_method[receipt.method] = (count + 1, total + receipt.amount_minor)
@@ -166,4 +172,5 @@ def summarise(business: DemoBusiness) -> BusinessSummary:
         settlement_net_minor=instruction.net_amount_minor,
         settlement_direction=instruction.net_direction,
         reconciliation=business.reconciliation,
+        areas=tuple(areas),
     )
