@@ -42,6 +42,7 @@ from adapters.log_reader import POSTGRES_EVENTS_TABLE
 from bench.generate import ACCOUNTS, generate
 from bench.posting import measure_group_commit, measure_raw_inserts
 from bench.raw_read import measure_raw_read
+from bench.targets import Target, check
 from domain.ledger.journal import JournalEntry
 from projections.ledger.runner import ProjectionService
 from replay.rebuild import rebuild
@@ -88,6 +89,17 @@ def _generated_entries(url: str) -> int:
         ).fetchone()
     # One entry of the log is the template generate() posts through the application.
     return int(row[0]) - 1 if row else 0
+
+
+TARGETS = [
+    Target("two-posting entries/s, 64 concurrent clients", "posting.entries_per_s", ">=", 5000,
+           "/s"),
+    Target("rebuild of the balance projection", "rebuild.events_per_s", ">=", 100_000, "/s"),
+    Target("balance as of a log position p99", "as_of_balance.at_position.latency_ms_p99", "<",
+           10, "ms"),
+    Target("balance as of an effective date p99", "as_of_balance.as_of_date.latency_ms_p99",
+           "<", 10, "ms"),
+]
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:
@@ -167,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "recorded_at_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "seed": seed,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]},
     }
     try:
         for url in (posting_url, log_url):
@@ -211,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for url in throwaway:
             _drop(url)
+    results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["targets"] = check(results, TARGETS, scale=args.events / 1_000_000)
     output = orjson.dumps(results, option=orjson.OPT_INDENT_2)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_bytes(output + b"\n")

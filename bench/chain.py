@@ -79,8 +79,8 @@ def _drop(url: str) -> None:
 def _plain_recorder() -> Iterator[None]:
     """build_system with the library's plain recorder: no chain rows, no chain hook."""
 
-    def plain_env(database: Database, *, pool_size: int = 4) -> dict[str, str]:
-        env = persistence_env(database, pool_size=pool_size)
+    def plain_env(database: Database, **options: Any) -> dict[str, str]:
+        env = persistence_env(database, **options)
         assert env["APPLICATION_RECORDER_TOPIC"].endswith("ChainedPostgresApplicationRecorder")
         return env | {"APPLICATION_RECORDER_TOPIC": PLAIN_RECORDER_TOPIC}
 
@@ -174,7 +174,7 @@ def _write_checkpoint(url: str) -> tuple[bytes, dict[str, Any]]:
     """One signed checkpoint at the end of the log; returns the public key and its summary."""
     from adapters.signing import generate as generate_key
     from backoffice.container import build_system
-    from domain.ledger.commands import Context
+    from domain.kernel.context import Context
     from replay.checkpointing import LogWitness
 
     signer = generate_key()
@@ -359,6 +359,13 @@ def main(argv: list[str] | None = None) -> int:
                 _drop(log_url)
     results["seconds_total"] = round(time.monotonic() - started, 1)
     results["machine"]["loadavg_at_end"] = list(os.getloadavg())
+    from bench.targets import Target, check
+
+    results["targets"] = check(results, [
+        Target("cost of the hash chain on posting", "posting.cost", "<", COST_TARGET),
+        Target("chain verification events/s (median)", "verification.events_per_s_median",
+               ">=", VERIFY_TARGET_EVENTS_PER_S, "/s"),
+    ], prefix="bench.chain")
     output = orjson.dumps(results, option=orjson.OPT_INDENT_2)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_bytes(output + b"\n")

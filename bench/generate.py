@@ -44,7 +44,8 @@ from adapters.chained_store import advisory_key, chain_table_for
 from adapters.database import Database, postgres_connect_kwargs
 from adapters.log_reader import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
 from backoffice.container import build_system
-from domain.ledger.commands import Context, PostJournalEntry
+from domain.kernel.context import Context
+from domain.ledger.commands import PostJournalEntry
 from domain.ledger.journal import entry_id_for_key, fingerprint
 from domain.receipts.receipt import Receipt
 

@@ -79,16 +79,16 @@ def _percentile(sorted_values: Sequence[float], fraction: float) -> float:
 
 
 def _secret() -> bytes:
-    from api.settings import ApiSettings
+    from adapters.settings import Settings
 
-    return ApiSettings.from_environment().secret_bytes
+    return Settings.from_environment().secret_bytes
 
 
 def setup_ledger(url: str) -> str:
     """Open ``ACCOUNT_PAIRS`` bank/sales pairs; return a poster token's text."""
     from backoffice.container import build_system
     from domain.access.tokens import secret_digest
-    from domain.ledger.commands import Context
+    from domain.kernel.context import Context
 
     secret = _secret()
     system = build_system(url)
@@ -575,6 +575,16 @@ def main(argv: list[str] | None = None) -> int:
         results["http_runs"] = runs
     if "in_process" in results:
         results["ratio"] = round(best["entries_per_s"] / results["in_process"]["entries_per_s"], 3)
+    from bench.targets import Target, check
+
+    results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["targets"] = check(results, [
+        Target("HTTP entries/s, closed loop (best worker count)", "http.entries_per_s", ">=",
+               2000, "/s"),
+        Target("HTTP p99, closed loop", "http.p99_ms", "<", P99_TARGET_MS, "ms"),
+        Target("HTTP p99, open loop at the offered rate", "http.open_loop.p99_ms", "<",
+               P99_TARGET_MS, "ms"),
+    ], prefix="bench.http")
     output = orjson.dumps(results, option=orjson.OPT_INDENT_2)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_bytes(output + b"\n")

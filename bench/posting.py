@@ -21,7 +21,8 @@ import psycopg
 from adapters.database import parse_database_url, postgres_connect_kwargs
 from adapters.group_commit import GroupCommitter
 from backoffice.container import build_system
-from domain.ledger.commands import Context, PostJournalEntry
+from domain.kernel.context import Context
+from domain.ledger.commands import PostJournalEntry
 
 EXPENSE_ACCOUNTS = 20
 

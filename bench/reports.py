@@ -41,6 +41,7 @@ import orjson
 from adapters.database import parse_database_url, prepare_database
 from bench.generate import generate
 from bench.raw_read import measure_raw_read
+from bench.targets import Target, check
 from projections.ledger.runner import ProjectionService
 from projections.reports.service import ReportService
 
@@ -219,6 +220,10 @@ def main(argv: list[str] | None = None) -> int:
         _drop(url)
     results["seconds_total"] = round(time.monotonic() - started, 1)
     results["machine"]["loadavg_at_end"] = list(os.getloadavg())
+    results["targets"] = check(results, [
+        Target(f"{report} report over 1M events (served, median)", f"{report}.served.seconds_median",
+               "<", TARGET_SECONDS, "s") for report in REPORTS
+    ], scale=(args.entries + 2 * args.cash_receipts) / 1_000_000, prefix="bench.reports")
     output = orjson.dumps(results, option=orjson.OPT_INDENT_2)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_bytes(output + b"\n")

@@ -15,7 +15,8 @@ import random
 import string
 import time
 
-from domain.sanctions.matching import THRESHOLD_DEFAULT, SanctionsIndex, parse_list
+from domain.sanctions.list_files import parse_list
+from domain.sanctions.matching import THRESHOLD_DEFAULT, SanctionsIndex
 
 
 def _word(rng: random.Random) -> str:
