@@ -4,16 +4,23 @@ As a pytest plugin (``-p skip_audit --skip-audit=PATH``, with ``.ci`` on
 PYTHONPATH) it writes, at the end of the session::
 
     {"passed": N, "failed": N, "xfailed": N,
-     "skipped": [{"nodeid": ..., "reason": ..., "postgres_marked": bool}, ...]}
+     "skipped": [{"nodeid": ..., "reason": ..., "postgres_marked": bool,
+                  "browser_marked": bool}, ...]}
 
 A test counts once: failed if any phase (setup, call, teardown) failed, else
 skipped if it was skipped, else passed once its body ran.
 
 As a script (``python3 .ci/skip_audit.py judge PATH MAKE_STATUS``) it judges a
-run: it fails when the audit is missing, when no test ran, when any test
-marked ``postgres`` or any test whose skip reason mentions PostgreSQL was
-skipped, or when make failed; it ends with one ``ci: N passed, N failed``
-line. The judge needs only the standard library (pytest is imported lazily).
+run: it fails when the audit is missing, when no test ran, when make failed,
+or when a test CI must run was skipped:
+
+- a PostgreSQL test: marked ``postgres``, or its skip reason mentions PostgreSQL;
+- a test of the shared samples: its skip reason names ``../shared`` (where the
+  samples live, next to the repository) or a ``shared/samples`` path;
+- a browser test: marked ``browser`` (or in a ``browser`` test package).
+
+It ends with one ``ci: N passed, N failed, N skipped`` line. The judge needs
+only the standard library (pytest is imported lazily).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ if TYPE_CHECKING:
 _RANK = {"passed": 0, "xfailed": 1, "skipped": 2, "failed": 3}
 SKIPS_LISTED_MAX = 20
 _MENTIONS_POSTGRES = re.compile(r"postgres", re.IGNORECASE)
+_NEEDS_SHARED = re.compile(r"\.\./shared\b|\bshared/samples\b")
 _outcomes: dict[str, str] = {}
 _skips: dict[str, dict[str, Any]] = {}
 
@@ -57,6 +65,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             "nodeid": report.nodeid,
             "reason": reason,
             "postgres_marked": "postgres" in report.keywords,
+            "browser_marked": "browser" in report.keywords,
         }
     elif report.when == "call":
         _record(report.nodeid, "passed")
@@ -79,6 +88,26 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     Path(path).write_text(json.dumps(audit, indent=2) + "\n", encoding="utf-8")
 
 
+def _postgres(skip: dict[str, Any]) -> bool:
+    return bool(skip["postgres_marked"]) or bool(_MENTIONS_POSTGRES.search(skip["reason"]))
+
+
+def _shared_samples(skip: dict[str, Any]) -> bool:
+    return bool(_NEEDS_SHARED.search(skip["reason"]))
+
+
+def _browser(skip: dict[str, Any]) -> bool:
+    return bool(skip.get("browser_marked", False))  # audits written before the field: False
+
+
+_MUST_RUN = (
+    ("PostgreSQL test", _postgres, "CI needs both backends"),
+    ("shared-samples test", _shared_samples, "CI needs the samples in ../shared"),
+    ("browser test", _browser, "CI runs the browser tests"),
+)
+"""(kind, which skips are of that kind, why CI fails on them): tests CI must run."""
+
+
 def judge(audit_path: Path, make_status: int) -> int:
     """Print the verdict on one CI run; 0 when it may pass."""
     if not audit_path.exists():
@@ -89,16 +118,14 @@ def judge(audit_path: Path, make_status: int) -> int:
         return 1
     audit = json.loads(audit_path.read_text(encoding="utf-8"))
     problems = []
-    postgres_skips = [
-        skip for skip in audit["skipped"]
-        if skip["postgres_marked"] or _MENTIONS_POSTGRES.search(skip["reason"])
-    ]
-    for skip in postgres_skips[:SKIPS_LISTED_MAX]:
-        print(f"ci: PostgreSQL test skipped: {skip['nodeid']}: {skip['reason']}")
-    if len(postgres_skips) > SKIPS_LISTED_MAX:
-        print(f"ci: ... and {len(postgres_skips) - SKIPS_LISTED_MAX} more")
-    if postgres_skips:
-        problems.append(f"{len(postgres_skips)} PostgreSQL test(s) skipped; CI needs both backends")
+    for kind, needs, why in _MUST_RUN:
+        skipped = [skip for skip in audit["skipped"] if needs(skip)]
+        for skip in skipped[:SKIPS_LISTED_MAX]:
+            print(f"ci: {kind} skipped: {skip['nodeid']}: {skip['reason']}")
+        if len(skipped) > SKIPS_LISTED_MAX:
+            print(f"ci: ... and {len(skipped) - SKIPS_LISTED_MAX} more")
+        if skipped:
+            problems.append(f"{len(skipped)} {kind}(s) skipped; {why}")
     if audit["passed"] + audit["failed"] == 0:
         problems.append("no test ran")
     if make_status != 0:

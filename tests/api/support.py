@@ -14,11 +14,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from adapters.settings import Settings
 from api.app import create_app
-from api.settings import ApiSettings
 from backoffice.container import System, build_system
 from domain.access.tokens import ROLES, secret_digest
-from domain.ledger.commands import Context
+from domain.kernel.context import Context
 
 _keys = itertools.count()
 
@@ -31,7 +31,7 @@ def new_key(prefix: str = "k") -> str:
 class ApiHarness:
     system: System
     client: TestClient
-    settings: ApiSettings
+    settings: Settings
     tokens: dict[str, str] = field(default_factory=dict)
 
     def headers(
@@ -58,6 +58,10 @@ class ApiHarness:
     def event_count(self) -> int:
         return int(self.system.app.recorder.max_notification_id() or 0)
 
+    def access_count(self) -> int:
+        """Records in the access log (denials, audited reads), apart from the business log."""
+        return int(self.client.app.state.backoffice.access.access_log.head())  # type: ignore[attr-defined]
+
     def issue(self, role: str, actor: str) -> str:
         return issue_token(self.system, self.settings, role, actor)
 
@@ -65,12 +69,13 @@ class ApiHarness:
         """Sign a checkpoint of the log as it stands, with the API's key."""
         from replay.checkpointing import LogWitness
 
+        assert self.settings.signer is not None, "running_api gives the API a signing key"
         return LogWitness(self.system.database).write_checkpoint(
             self.system.app, self.settings.signer, Context("test-setup", "checkpoint")
         )
 
 
-def issue_token(system: System, settings: ApiSettings, role: str, actor: str) -> str:
+def issue_token(system: System, settings: Settings, role: str, actor: str) -> str:
     _token, text = system.app.issue_token(
         Context("test-setup", "setup"),
         actor,
@@ -84,8 +89,10 @@ def issue_token(system: System, settings: ApiSettings, role: str, actor: str) ->
 def running_api(database_url: str, **settings_fields: Any) -> Iterator[ApiHarness]:
     from adapters.signing import generate
 
-    settings_fields.setdefault("signer", generate())
-    settings = ApiSettings(database_url=database_url, **settings_fields)
+    settings_fields.setdefault("signing_key", generate().private_pem())
+    # The role matrix and the suites make thousands of denials from one test client.
+    settings_fields.setdefault("access_records_per_minute", 1_000_000)
+    settings = Settings(database_url=database_url, **settings_fields)
     system = build_system(database_url)
     tokens = {role: issue_token(system, settings, role, f"{role}-actor") for role in ROLES}
     app = create_app(settings, system=system)

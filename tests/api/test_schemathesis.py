@@ -21,6 +21,7 @@ from __future__ import annotations
 import collections
 import itertools
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,8 +43,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.support import ApiHarness, entry_body, open_usd_chart, running_api
+from tests.api.test_roles import ENDPOINT_CALLS, World
 from tests.banking.camt_support import Ntry, Stmt, camt053
 from tests.conftest import PG_ENV, _schema_url, drop_schema, postgres_base_url
+from tests.inventory.api_support import inventory_known_good, known_sku
 from tests.payments.support import (
     GOOD_ROUTING,
     ApiPayments,
@@ -89,6 +92,7 @@ OPERATION_ROLES: dict[str, str | None] = {
     "GET /v1/accounts/{code}": "approver",
     "POST /v1/accounts/{code}/close": "admin",
     "GET /v1/accounts/{code}/balance": "compliance",
+    "GET /v1/accounts/{code}/ledger": "auditor",
     "GET /v1/trial-balance": "auditor",
     "POST /v1/journal-entries": "poster",
     "GET /v1/journal-entries/{entry_id}": "admin",
@@ -97,6 +101,7 @@ OPERATION_ROLES: dict[str, str | None] = {
     "POST /v1/journal-entries/{entry_id}/reversal": "poster",
     "POST /v1/periods/{period}/close": "admin",
     "POST /v1/periods/{period}/reopen": "admin",
+    "POST /v1/periods/{year}/year-end": "admin",
     "GET /v1/me": "auditor",
     "POST /v1/tokens": "admin",
     "GET /v1/tokens": "auditor",
@@ -108,6 +113,8 @@ OPERATION_ROLES: dict[str, str | None] = {
     "GET /v1/audit/checkpoints": "compliance",
     "GET /v1/audit/events/{position}/proof": "auditor",
     "GET /v1/audit/consistency": "auditor",
+    "GET /v1/audit/access": "auditor",
+    "GET /v1/audit/access/verify": "auditor",
     "POST /v1/subjects": "poster",
     "GET /v1/subjects/{subject_id}": "auditor",
     "POST /v1/subjects/{subject_id}/details": "admin",
@@ -157,6 +164,56 @@ OPERATION_ROLES: dict[str, str | None] = {
     "POST /v1/reports/{name}/filings": "compliance",
     "GET /v1/reports/filings/{filing_id}": "auditor",
     "GET /v1/reports/filings/{filing_id}/explain": "compliance",
+    "POST /v1/billing/parties": "billing",
+    "GET /v1/billing/parties/{party_id}": "auditor",
+    "POST /v1/billing/parties/{party_id}/changes": "billing",
+    "POST /v1/billing/invoices": "billing",
+    "GET /v1/billing/invoices": "approver",
+    "GET /v1/billing/invoices/{invoice_id}": "billing",
+    "POST /v1/billing/invoices/{invoice_id}/issue": "billing",
+    "POST /v1/billing/invoices/{invoice_id}/credit-notes": "billing",
+    "POST /v1/billing/invoices/{invoice_id}/write-off": "billing",
+    "GET /v1/billing/credit-notes/{credit_note_id}": "auditor",
+    "POST /v1/billing/bills": "billing",
+    "GET /v1/billing/bills": "auditor",
+    "GET /v1/billing/bills/{bill_id}": "approver",
+    "POST /v1/billing/bills/{bill_id}/approve": "approver",
+    "POST /v1/billing/bills/{bill_id}/payments": "billing",
+    "POST /v1/billing/allocations/receipts/{receipt_id}": "billing",
+    "POST /v1/billing/allocations/payments/{payment_id}": "billing",
+    "GET /v1/billing/remittances/{remittance_id}": "auditor",
+    "POST /v1/billing/remittances/{remittance_id}/allocations/{allocation_id}/undo": "billing",
+    "POST /v1/billing/remittances/{remittance_id}/refunds": "billing",
+    "GET /v1/billing/open-items": "billing",
+    "POST /v1/payroll/calculations": "payroll",
+    "POST /v1/payroll/employees": "payroll",
+    "GET /v1/payroll/employees": "approver",
+    "GET /v1/payroll/employees/{employee_id}": "auditor",
+    "POST /v1/payroll/employees/{employee_id}/pay-changes": "payroll",
+    "POST /v1/payroll/employees/{employee_id}/tax-profile-changes": "payroll",
+    "POST /v1/payroll/employees/{employee_id}/termination": "payroll",
+    "POST /v1/payroll/runs": "payroll",
+    "GET /v1/payroll/runs": "auditor",
+    "GET /v1/payroll/runs/{run_id}": "approver",
+    "GET /v1/payroll/runs/{run_id}/payslips": "payroll",
+    "GET /v1/payroll/runs/{run_id}/payslips/{employee_id}": "auditor",
+    "POST /v1/payroll/runs/{run_id}/calculate": "payroll",
+    "POST /v1/payroll/runs/{run_id}/approve": "approver",
+    "POST /v1/payroll/runs/{run_id}/pay": "payroll",
+    "POST /v1/payroll/runs/{run_id}/cancel": "payroll",
+    "POST /v1/inventory/items": "inventory",
+    "GET /v1/inventory/items": "auditor",
+    "GET /v1/inventory/items/{sku}": "inventory",
+    "GET /v1/inventory/items/{sku}/movements": "approver",
+    "POST /v1/inventory/locations": "inventory",
+    "POST /v1/inventory/receipts": "inventory",
+    "POST /v1/inventory/issues": "inventory",
+    "POST /v1/inventory/transfers": "inventory",
+    "POST /v1/inventory/returns": "inventory",
+    "POST /v1/inventory/adjustments": "inventory",
+    "POST /v1/inventory/counts": "inventory",
+    "GET /v1/inventory/valuation": "compliance",
+    "GET /v1/inventory/cogs": "auditor",
     "GET /health/live": None,
     "GET /health/ready": None,
     "GET /metrics": None,
@@ -164,11 +221,11 @@ OPERATION_ROLES: dict[str, str | None] = {
 
 
 def _schema_document() -> dict[str, Any]:
+    from adapters.settings import Settings
     from api.app import create_app
-    from api.settings import ApiSettings
 
     # The schema needs no store: create_app opens none before startup.
-    return create_app(ApiSettings(database_url="sqlite:///:memory:")).openapi()
+    return create_app(Settings(database_url="sqlite:///:memory:")).openapi()
 
 
 SCHEMA_DOCUMENT = _schema_document()
@@ -247,9 +304,19 @@ class Target:
     report_position: int = 0  # the log's head once set up
     filing: str = ""  # a filing of the January trial balance as of ``report_position``
     money: ApiPayments = field(init=False)  # fresh payments and receipts in a given state
+    _world: World | None = field(default=None, init=False)  # the role matrix's, over ``api``
 
     def __post_init__(self) -> None:
         self.money = ApiPayments(self.api)
+
+    @property
+    def world(self) -> World:
+        """The role matrix's world over this API (its billing documents, payroll runs,
+        years with income), for the operations whose calls come from the matrix."""
+        if self._world is None:
+            self._world = World(self.api, self.posted_entry, "", "")
+            self._world.money = self.money
+        return self._world
 
     def entry(self, *, pending: bool) -> str:
         body = entry_body("Assets:Bank", "Equity:Capital", "1.00", pending=pending)
@@ -285,6 +352,8 @@ class Target:
     def known_path_parameters(self, label: str) -> dict[str, str]:
         """Path parameters naming things that exist (fresh ones for operations that change them)."""
         path = label.split(" ", 1)[1]
+        if _from_matrix(label):
+            return matrix_known_good(self, label)[0]
         if "{code}" in path:
             return {"code": self.account() if path.endswith("/close") else "Assets:Bank"}
         if "{entry_id}" in path:
@@ -331,6 +400,8 @@ class Target:
             return {"filing_id": self.filing}
         if "{name}" in path:
             return {"name": "trial-balance"}
+        if "{sku}" in path:
+            return known_sku(self.api)
         assert "{" not in path, f"no known values for the path parameters of {label}"
         return {}
 
@@ -578,10 +649,40 @@ class RawBody:
 CONFIRMATION = {"amount": "10.00", "direction": "we_receive", "value_date": SETTLEMENT_DATE}
 
 
+def _from_matrix(label: str) -> bool:
+    """Operations whose known-good request is the role matrix's call (tests/api/test_roles.py)."""
+    route = label.split(" ", 1)[1]
+    return route.startswith(("/v1/billing/", "/v1/payroll/")) or route.endswith("/year-end")
+
+
+def _path_parameters(template: str, path: str) -> dict[str, str]:
+    """The values of ``template``'s ``{name}`` segments in the concrete ``path``."""
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    found = re.fullmatch(pattern, path)
+    assert found is not None, (template, path)
+    return found.groupdict()
+
+
+def matrix_known_good(
+    target: Target, label: str
+) -> tuple[dict[str, Any], dict[str, Any] | None, Any, int]:
+    """The role matrix's call of ``label`` over the target's API: path parameters
+    (read off its concrete path), query, body and success status."""
+    method, route = label.split(" ", 1)
+    prepare, status = ENDPOINT_CALLS[(method, route)]
+    call = prepare(target.world)
+    assert call.content is None, "the matrix's billing and payroll calls are JSON"
+    return _path_parameters(route, call.path), call.params, call.body, status
+
+
 def _known_good(
     target: Target, label: str
 ) -> tuple[dict[str, Any], dict[str, Any] | None, Any, int]:
     """Path parameters, query, body and success status of a request that must succeed."""
+    if label.split(" ", 1)[1].startswith("/v1/inventory/"):
+        return inventory_known_good(target, label)
+    if _from_matrix(label):
+        return matrix_known_good(target, label)
     reason = {"reason": "checked by schemathesis"}
     path = target.known_path_parameters(label) if "{" in label else {}
     n = next(_unique)
@@ -611,6 +712,7 @@ def _known_good(
         "GET /v1/accounts/{code}": (None, None, 200),
         "POST /v1/accounts/{code}/close": (None, reason, 200),
         "GET /v1/accounts/{code}/balance": ({"as_of": "2026-12-31"}, None, 200),
+        "GET /v1/accounts/{code}/ledger": ({"asset": "USD"}, None, 200),
         "GET /v1/trial-balance": ({"at_position": 3}, None, 200),
         "POST /v1/journal-entries": (
             None,
@@ -638,6 +740,8 @@ def _known_good(
         "GET /v1/audit/checkpoints": (None, None, 200),
         "GET /v1/audit/events/{position}/proof": (None, None, 200),
         "GET /v1/audit/consistency": ({"old_size": 1, "new_size": 2}, None, 200),
+        "GET /v1/audit/access": ({"limit": 5}, None, 200),
+        "GET /v1/audit/access/verify": (None, None, 200),
         "POST /v1/subjects": (
             None,
             {

@@ -15,7 +15,7 @@ import httpx
 import orjson
 import pytest
 
-from api.settings import ApiSettings
+from adapters.settings import Settings
 from backoffice.container import build_system
 from tests.api.support import issue_token
 
@@ -72,7 +72,7 @@ def served(
 def test_serve_answers_posts_and_logs_json_lines(database_url: str, workers: str) -> None:
     system = build_system(database_url)
     try:
-        settings = ApiSettings()
+        settings = Settings()
         poster = issue_token(system, settings, "poster", "erp")
         system.app.open_account(
             __import__("domain.ledger.commands", fromlist=["Context"]).Context("setup", "c"),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from adapters.database import SettingsError
-from api.settings import DEVELOPMENT_SECRET, ApiSettings
+from adapters.settings import DEVELOPMENT_SECRET, Settings
 
 
 def test_development_runs_with_the_default_secret() -> None:
-    settings = ApiSettings.from_environment({})
+    settings = Settings.from_environment({})
     assert settings.environment == "development" and settings.secret == DEVELOPMENT_SECRET
 
 
@@ -24,7 +24,7 @@ def test_development_runs_with_the_default_secret() -> None:
 )
 def test_production_refuses_a_missing_default_or_short_secret(environment: dict[str, str]) -> None:
     with pytest.raises(SettingsError, match="BACKOFFICE_SECRET"):
-        ApiSettings.from_environment(environment)
+        Settings.from_environment(environment)
 
 
 SEED = "11" * 32  # an Ed25519 seed, hex
@@ -32,18 +32,18 @@ SEED = "11" * 32  # an Ed25519 seed, hex
 
 def test_production_refuses_to_start_without_a_signing_key() -> None:
     with pytest.raises(SettingsError, match="BACKOFFICE_SIGNING_KEY"):
-        ApiSettings.from_environment({"BACKOFFICE_ENV": "production", "BACKOFFICE_SECRET": "x" * 32})
+        Settings.from_environment({"BACKOFFICE_ENV": "production", "BACKOFFICE_SECRET": "x" * 32})
 
 
 def test_an_unreadable_signing_key_is_refused_naming_the_setting(tmp_path: object) -> None:
     with pytest.raises(SettingsError, match="BACKOFFICE_SIGNING_KEY_FILE"):
-        ApiSettings.from_environment({"BACKOFFICE_SIGNING_KEY_FILE": "/nonexistent/key.pem"})
+        Settings.from_environment({"BACKOFFICE_SIGNING_KEY_FILE": "/nonexistent/key.pem"})
     with pytest.raises(SettingsError, match="BACKOFFICE_SIGNING_KEY"):
-        ApiSettings.from_environment({"BACKOFFICE_SIGNING_KEY": "not a key"})
+        Settings.from_environment({"BACKOFFICE_SIGNING_KEY": "not a key"})
 
 
 def test_production_starts_with_a_secret_of_its_own() -> None:
-    settings = ApiSettings.from_environment(
+    settings = Settings.from_environment(
         {"BACKOFFICE_ENV": "production", "BACKOFFICE_SECRET": "x" * 32, "BACKOFFICE_SIGNING_KEY": SEED}
     )
     assert settings.signer is not None and len(settings.signer.key_id) == 16
@@ -62,4 +62,4 @@ def test_production_starts_with_a_secret_of_its_own() -> None:
 )
 def test_unusable_values_are_refused_naming_the_setting(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
-        ApiSettings.from_environment({name: value})
+        Settings.from_environment({name: value})

@@ -13,7 +13,7 @@ from domain.banking.records import BankStatement, bank_statement_id
 from domain.banking.service import BankReconciler
 from domain.banking.statement_csv import write_csv
 from domain.banking.statements import parse_statements
-from domain.ledger.commands import Context
+from domain.kernel.context import Context
 from domain.ledger.errors import AssetNotAllowed, UnknownAccount
 from tests.banking.camt_support import IBAN, Ntry, Stmt, Tx, camt053
 

@@ -21,7 +21,8 @@ from domain.banking.errors import (
 from domain.banking.matching import LineToMatch, Movement, auto_match, movement_of
 from domain.banking.records import bank_statement_id, line_id
 from domain.banking.service import BankReconciler
-from domain.ledger.commands import Context, PostJournalEntry
+from domain.kernel.context import Context
+from domain.ledger.commands import PostJournalEntry
 from tests.banking.camt_support import IBAN, Ntry, Stmt, Tx, camt053
 
 CLERK = Context("clerk@example.test", "corr-rec")
@@ -433,7 +434,7 @@ def test_the_cli_imports_reconciles_and_refuses_with_exit_2(
     finally:
         system.close()
     cli = typer.Typer()
-    cli_bank.register(cli)
+    cli.add_typer(cli_bank.commands)
     runner = CliRunner()
     statement = tmp_path / "january.xml"
     statement.write_bytes(

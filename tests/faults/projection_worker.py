@@ -19,7 +19,9 @@ from projections.ledger.runner import ProjectionService
 def main() -> None:
     url, page_size = sys.argv[1], int(sys.argv[2])
     pause_s = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
-    service = ProjectionService(parse_database_url(url), page_size=page_size, catch_up_on_query=False)
+    service = ProjectionService(
+        parse_database_url(url), page_size=page_size, catch_up_on_query=False
+    )
     print("ready", flush=True)
     if pause_s <= 0:
         service.run_forever(poll_interval_s=0.01)

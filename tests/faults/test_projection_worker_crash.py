@@ -38,8 +38,13 @@ def _post_many(app: object, first: int, count: int) -> int:
         amount_minor = 100 * (1 + number % 9)
         total_minor += amount_minor
         amount = f"{amount_minor // 100}.00"
-        commands.append(entry(f"crash-{number}", transfer("Expenses:Rent", "Assets:Bank", amount),
-                              f"2026-{1 + number % 12:02d}-10"))
+        commands.append(
+            entry(
+                f"crash-{number}",
+                transfer("Expenses:Rent", "Assets:Bank", amount),
+                f"2026-{1 + number % 12:02d}-10",
+            )
+        )
     for start in range(0, count, 500):
         outcomes = app.post_entries(commands[start : start + 500])  # type: ignore[attr-defined]
         assert all(not isinstance(outcome, Exception) for outcome in outcomes)
@@ -49,7 +54,10 @@ def _post_many(app: object, first: int, count: int) -> int:
 def _start_worker(url: str) -> subprocess.Popen[str]:
     worker = subprocess.Popen(
         [sys.executable, "-m", "tests.faults.projection_worker", url, str(PAGE_SIZE), str(PAUSE_S)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
     return worker
@@ -80,7 +88,9 @@ def test_a_worker_killed_mid_batch_resumes_without_double_counting(database_url:
             killed_mid_work += positions_at_kill[-1] < head
         # Progress is kept across kills, and kills landed while work was left.
         assert positions_at_kill == sorted(positions_at_kill)
-        assert killed_mid_work >= 1, f"every kill came after the worker had finished: {positions_at_kill}"
+        assert killed_mid_work >= 1, (
+            f"every kill came after the worker had finished: {positions_at_kill}"
+        )
         head = app.recorder.max_notification_id()
 
         assert system.projections.catch_up() == head

@@ -31,7 +31,7 @@ from adapters.chain_store import ChainReader
 from adapters.signing import Signer, generate
 from backoffice.cli.main import app as cli
 from backoffice.container import System, build_system
-from domain.ledger.commands import Context
+from domain.kernel.context import Context
 from replay.audit_package import write_manifest
 from replay.checkpointing import LogWitness
 from tests.ledger.support import entry, fund_bank, open_chart, spend_from_bank, transfer
@@ -195,12 +195,13 @@ def failed(verdict: Verdict) -> dict[str, Any]:
 def test_an_untouched_package_verifies_with_only_cryptography_installed(
     ledger: Ledger, package: Path, verifier_python: Path
 ) -> None:
-    verdict = run_verifier(verifier_python, package)
+    # The ledger's last events lie after its last checkpoint: accepted here, named below.
+    verdict = run_verifier(verifier_python, package, "--accept-unsigned-tail")
     assert verdict.exit_code == 0, verdict.stdout + verdict.stderr
     live = ledger.system.projections.trial_balance()
     assert f"trial balance sha256 {ledger.live_digest(package)}" in verdict.stdout
     assert "OK: the package verifies" in verdict.stdout
-    report = run_verifier(verifier_python, package, "--json").report
+    report = run_verifier(verifier_python, package, "--json", "--accept-unsigned-tail").report
     assert report["ok"] and report["problems"] == []
     with ChainReader(ledger.system.database) as reader:
         assert report["chain_length"] == report["events_checked"] == reader.length()
@@ -239,7 +240,7 @@ def test_a_partial_range_verifies_from_the_link_before_it(
     # All three pending entries are open where the range starts: one is posted, one
     # voided and the slow one posted inside it.
     start = ledger.slow_pending_recorded_at + 1
-    end = ledger.slow_pending_posted_at + 1
+    end = ledger.slow_pending_posted_at  # the last checkpoint signs the log up to here
     package = ledger.export(
         tmp_path / "partial", "--from-position", str(start), "--to-position", str(end)
     )
@@ -249,6 +250,7 @@ def test_a_partial_range_verifies_from_the_link_before_it(
     assert verdict.exit_code == 0, verdict.stdout + verdict.stderr
     report = verdict.report
     assert report["checkpoints_checked"] == 2  # both end at or before the range end
+    assert report["coverage"]["signed"] == [start, end]
     live = ledger.system.projections
     with ChainReader(ledger.system.database) as reader:
         log_end = reader.walk()
@@ -259,14 +261,65 @@ def test_a_partial_range_verifies_from_the_link_before_it(
     )
 
 
-def test_a_range_ending_before_the_last_checkpoint_checks_its_signature_only(
+def test_a_range_ending_before_a_checkpoint_is_signed_by_it(
     ledger: Ledger, tmp_path: Path, verifier_python: Path
 ) -> None:
+    # leaves.txt runs on to the first checkpoint, whose Merkle root commits to the range;
+    # the later checkpoint is beyond it and checked for its signature only.
+    first = ledger.checkpoints[0]
     package = ledger.export(tmp_path / "early", "--to-position", "5")
-    report = run_verifier(verifier_python, package, "--json").report
+    verdict = run_verifier(verifier_python, package, "--json")
+    assert verdict.exit_code == 0, verdict.stdout
+    report = verdict.report
     assert report["ok"], report["problems"]
-    assert report["checkpoints_checked"] == 0
-    assert any("2 beyond this range, signature only" in note for note in report["notes"])
+    assert report["checkpoints_checked"] == 1
+    assert any("1 beyond this range, signature only" in note for note in report["notes"])
+    assert report["coverage"]["statement"] == (
+        f"positions 1-5 signed by the checkpoint at size {first.size} ({first.time})"
+    )
+    assert report["coverage"]["unsigned"] is None
+
+
+def test_positions_after_the_last_checkpoint_are_named_and_fail_unless_accepted(
+    ledger: Ledger, package: Path, verifier_python: Path
+) -> None:
+    last = ledger.checkpoints[-1]
+    with ChainReader(ledger.system.database) as reader:
+        length = reader.length()
+    assert length > last.size
+    verdict = run_verifier(verifier_python, package, "--json")
+    report = failed(verdict)
+    assert report["problems"] == []  # nothing is wrong with the chain; it is not all signed
+    assert report["coverage"]["statement"] == (
+        f"positions 1-{last.size} signed by the checkpoint at size {last.size} ({last.time}); "
+        f"{last.size + 1}-{length} not covered by any signature"
+    )
+    text = run_verifier(verifier_python, package)
+    assert text.exit_code == 1
+    assert f"FAILED: positions {last.size + 1}-{length} are not covered by any signature" in (
+        text.stdout
+    )
+    accepted = run_verifier(verifier_python, package, "--json", "--accept-unsigned-tail")
+    assert accepted.exit_code == 0 and accepted.report["coverage"]["unsigned_accepted"]
+
+
+def test_a_partial_range_bound_by_no_checkpoint_fails_unless_accepted(
+    ledger: Ledger, tmp_path: Path, verifier_python: Path
+) -> None:
+    last = ledger.checkpoints[-1]
+    with ChainReader(ledger.system.database) as reader:
+        length = reader.length()
+    start = last.size + 2  # after the last checkpoint's own event
+    package = ledger.export(
+        tmp_path / "unsigned", "--from-position", str(start), "--to-position", str(length)
+    )
+    report = failed(run_verifier(verifier_python, package, "--json"))
+    assert report["problems"] == []
+    assert report["coverage"]["signed"] is None
+    assert report["coverage"]["statement"] == (
+        f"positions {start}-{length} not covered by any signature"
+    )
+    assert run_verifier(verifier_python, package, "--accept-unsigned-tail").exit_code == 0
 
 
 # --- tampering ---------------------------------------------------------------------------
@@ -285,6 +338,12 @@ def test_a_changed_byte_in_an_events_state_names_its_position(
     report = failed(run_verifier(verifier_python, package, "--json"))
     assert report["first_bad_position"] == index + 1
     assert f"chain position {index + 1}: the event (log id" in report["problems"][0]
+    # Reported once, with a count of what follows: not a line per later link.
+    later = [problem for problem in report["problems"] if "more problems" in problem]
+    assert len(later) == 1 and f"after the first bad position {index + 1}" in later[0]
+    positioned = [p for p in report["problems"] if p.startswith("chain position")]
+    assert all(p.startswith(f"chain position {index + 1}:") for p in positioned)
+    assert len(report["problems"]) <= 6, "\n".join(report["problems"])
 
 
 def test_a_trial_balance_that_does_not_follow_from_the_events_is_caught(
@@ -335,7 +394,12 @@ def test_a_tail_cut_with_every_file_made_to_agree_is_caught_by_the_checkpoint(
     leaves = (package / "leaves.txt").read_text().splitlines(keepends=True)[:keep]
     (package / "leaves.txt").write_text("".join(leaves))
     info = json.loads((package / "package.json").read_text())
-    info.update(to_position=keep, chain_length=keep, head_link=json.loads(lines[-1])["link"])
+    info.update(
+        to_position=keep,
+        chain_length=keep,
+        leaves_to_position=keep,
+        head_link=json.loads(lines[-1])["link"],
+    )
     (package / "package.json").write_text(json.dumps(info))
     write_manifest(package)
     report = failed(run_verifier(verifier_python, package, "--json"))

@@ -24,7 +24,8 @@ from adapters.chain_store import ChainReader, table_names, verify_chain
 from adapters.database import postgres_connect_kwargs
 from adapters.signing import Signer, generate
 from backoffice.container import System, build_system
-from domain.ledger.commands import Context, PostJournalEntry
+from domain.kernel.context import Context
+from domain.ledger.commands import PostJournalEntry
 from replay.checkpointing import LogWitness
 
 CONTEXT = Context("tester", "tamper-test")
@@ -133,22 +134,33 @@ def test_an_untouched_log_verifies(log: Log) -> None:
     assert report.checkpoints_checked == 2
 
 
-def test_the_log_refuses_changes_at_the_database(log: Log) -> None:
-    sqlite = log.system.database.backend == "sqlite"
+def _refused_statements(log: Log) -> list[str]:
+    """Every table (events, chain, checkpoints) x every operation (UPDATE, DELETE, and
+    TRUNCATE where the backend has it), each aimed at rows that exist."""
     events, chain, checkpoints = table_names(log.system.database)
     statements = [
         f"UPDATE {events} SET topic = topic",
+        f"DELETE FROM {events}",
+        f"UPDATE {chain} SET link = link",
         f"DELETE FROM {chain}",
+        f"UPDATE {checkpoints} SET note = note",
         f"DELETE FROM {checkpoints}",
     ]
-    if not sqlite:
-        statements += [f"TRUNCATE {events}", f"TRUNCATE {chain}"]
-    for statement in statements:
-        if sqlite:
+    if log.system.database.backend != "sqlite":  # SQLite has no TRUNCATE
+        statements += [f"TRUNCATE {events}", f"TRUNCATE {chain}", f"TRUNCATE {checkpoints}"]
+    return statements
+
+
+def test_the_log_refuses_every_change_at_the_database_on_every_table(log: Log) -> None:
+    before = log.verify().as_dict()
+    for statement in _refused_statements(log):
+        if log.system.database.backend == "sqlite":
             connection = sqlite3.connect(log.system.database.sqlite_path)
-            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-                connection.execute(statement)
-            connection.close()
+            try:
+                with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                    connection.execute(statement)
+            finally:
+                connection.close()
         else:
             import psycopg
 
@@ -158,7 +170,8 @@ def test_the_log_refuses_changes_at_the_database(log: Log) -> None:
                 pytest.raises(psycopg.Error, match="append-only"),
             ):
                 connection.execute(statement)
-    assert log.verify().ok
+    after = log.verify()
+    assert after.ok and after.as_dict() == before
 
 
 @pytest.mark.parametrize("column", ["topic", "originator_id", "originator_version", "state"])
@@ -185,6 +198,97 @@ def test_a_changed_byte_in_any_column_of_an_event_is_caught(log: Log, column: st
     report = log.verify()
     assert not report.ok
     assert report.first_bad_position == target, report.problems
+
+
+@contextmanager
+def owner_without_triggers(log: Log, table: str) -> Iterator[Any]:
+    """A connection as the table owner with ``table``'s append-only triggers dropped,
+    recreated (from their own definitions) when done. SQLite: ``Log.raw`` does it."""
+    database = log.system.database
+    if database.backend == "sqlite":
+        with log.raw() as connection:
+            yield connection
+        return
+    import psycopg
+
+    with psycopg.connect(**postgres_connect_kwargs(database), autocommit=True) as connection:  # type: ignore[arg-type]
+        triggers = connection.execute(
+            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+            "WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+            (table,),
+        ).fetchall()
+        assert triggers, f"{table} has no append-only trigger to drop"
+        for name, _definition in triggers:
+            connection.execute(f'DROP TRIGGER "{name}" ON {table}')
+        try:
+            yield connection
+        finally:
+            for _name, definition in triggers:
+                connection.execute(definition)
+
+
+def _change_chain_row(log: Log, position: int, column: str) -> None:
+    """Flip one bit of ``column`` (leaf_hash or link) of one stored chain row, nothing else."""
+    chain = table_names(log.system.database)[1]
+    mark = "?" if log.system.database.backend == "sqlite" else "%s"
+    with owner_without_triggers(log, chain) as connection:
+        (stored,) = connection.execute(
+            f"SELECT {column} FROM {chain} WHERE position = {mark}", (position,)
+        ).fetchone()
+        changed = bytearray(bytes(stored))
+        changed[0] ^= 0x01
+        connection.execute(
+            f"UPDATE {chain} SET {column} = {mark} WHERE position = {mark}",
+            (bytes(changed), position),
+        )
+    with ChainReader(log.system.database) as reader:
+        rows = {row[0]: row for row in reader.walk()}
+    assert bytes(rows[position][2 if column == "leaf_hash" else 3]) == bytes(changed)
+
+
+@pytest.mark.parametrize("position", [1, 7, 2 + 10 + 1 + 6 + 1 + 3])
+def test_a_chain_row_whose_stored_leaf_hash_alone_was_changed_is_caught(
+    log: Log, position: int
+) -> None:
+    # The event and the link are untouched: only the leaf the checkpoints and proofs
+    # are built from differs from the one the event hashes to.
+    _change_chain_row(log, position, "leaf_hash")
+    report = log.verify()
+    assert not report.ok
+    assert report.first_bad_position == position, report.problems
+    assert f"chain position {position}: the event" in report.problems[0]
+
+
+@pytest.mark.parametrize("position", [1, 7, 2 + 10 + 1 + 6 + 1 + 3])
+def test_a_chain_row_whose_stored_link_alone_was_changed_is_caught(
+    log: Log, position: int
+) -> None:
+    _change_chain_row(log, position, "link")
+    report = log.verify()
+    assert not report.ok
+    assert report.first_bad_position == position, report.problems
+    assert f"chain position {position}: the chain link" in report.problems[0]
+
+
+def test_the_append_only_triggers_are_back_after_a_chain_row_was_changed(log: Log) -> None:
+    _change_chain_row(log, 3, "link")
+    chain = table_names(log.system.database)[1]
+    if log.system.database.backend == "sqlite":
+        connection = sqlite3.connect(log.system.database.sqlite_path)
+        try:
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                connection.execute(f"UPDATE {chain} SET link = link")
+        finally:
+            connection.close()
+    else:
+        import psycopg
+
+        kwargs = postgres_connect_kwargs(log.system.database)
+        with (
+            psycopg.connect(**kwargs, autocommit=True) as connection,  # type: ignore[arg-type]
+            pytest.raises(psycopg.Error, match="append-only"),
+        ):
+            connection.execute(f"UPDATE {chain} SET link = link")
 
 
 def test_a_changed_log_id_is_caught(log: Log) -> None:

@@ -59,10 +59,13 @@ def test_a_backdated_receipt_corrects_exactly_the_later_outflows_whose_cost_chan
 
 def test_a_backdated_receipt_reports_a_returns_change_as_price_variance() -> None:
     log = Recorder()
-    history = value_history(WIDGETS_USD, [
-        log.receipt("R1", 10, "1.00", day(1)),
-        log.ret("X1", "R1", 5, day(10)),  # average (10, 1000): 500 relieved, 500 credited
-    ])
+    history = value_history(
+        WIDGETS_USD,
+        [
+            log.receipt("R1", 10, "1.00", day(1)),
+            log.ret("X1", "R1", 5, day(10)),  # average (10, 1000): 500 relieved, 500 credited
+        ],
+    )
     # R0 before it: (20, 3000); X1 relieves ROUND(3000 x 5/20) = 750, credit still 500.
     insertion = insert_backdated(history, log.receipt("R0", 10, "2.00", day(5)))
     assert insertion.revaluation.moving_average_corrections == (
@@ -75,10 +78,13 @@ def test_a_backdated_receipt_reports_a_returns_change_as_price_variance() -> Non
 
 def test_a_backdated_issue_that_would_take_a_later_point_below_zero_is_refused() -> None:
     log = Recorder()
-    history = value_history(WIDGETS_USD, [
-        log.receipt("R1", 10, "1.00", day(1)),
-        log.issue("I1", 8, day(10)),
-    ])
+    history = value_history(
+        WIDGETS_USD,
+        [
+            log.receipt("R1", 10, "1.00", day(1)),
+            log.issue("I1", 8, day(10)),
+        ],
+    )
     before = copy.deepcopy(history)
     # On 5 Jan 10 are on hand and 5 would be left, but I1 then needs 8 on 10 Jan.
     with pytest.raises(InsufficientStock) as refused:
@@ -108,9 +114,7 @@ def test_a_movement_repeating_an_id_or_a_sequence_is_refused() -> None:
 
 def test_insertion_replays_from_the_nearest_checkpoint_and_rebuilds_later_ones() -> None:
     log = Recorder()
-    movements: list[Movement] = [
-        log.receipt(f"R{n}", 1, f"{n}.00", day(1 + n)) for n in range(10)
-    ]
+    movements: list[Movement] = [log.receipt(f"R{n}", 1, f"{n}.00", day(1 + n)) for n in range(10)]
     movements += [log.issue(f"I{n}", 1, day(12 + n)) for n in range(5)]
     history = value_history(WIDGETS_USD, movements, checkpoint_interval=4)
     assert [checkpoint.index for checkpoint in history.checkpoints] == [0, 4, 8, 12]
@@ -123,7 +127,10 @@ def test_insertion_replays_from_the_nearest_checkpoint_and_rebuilds_later_ones()
     # it: I0 still takes R0 (0), I1..I3 take RX at 10 each instead of R1..R3 (100,
     # 200, 300), and I4 takes R1 (100) instead of R4 (400).
     assert [(c.movement_id, c.delta) for c in insertion.revaluation.fifo_corrections] == [
-        ("I1", -90), ("I2", -190), ("I3", -290), ("I4", -300),
+        ("I1", -90),
+        ("I2", -190),
+        ("I3", -290),
+        ("I4", -300),
     ]
 
 
@@ -132,7 +139,9 @@ def test_revaluing_from_a_given_starting_state_needs_only_the_later_movements() 
     history = value_history(WIDGETS_USD, movements)
     start = history.checkpoints[0].state
     after_r1 = revalue_after(start, (), history.entries[0].movement).final
-    revaluation = revalue_after(after_r1, history.entries[1:], log.receipt("R0", 10, "0.50", day(5)))
+    revaluation = revalue_after(
+        after_r1, history.entries[1:], log.receipt("R0", 10, "0.50", day(5))
+    )
     assert [c.delta for c in revaluation.fifo_corrections] == [-300]
 
 
@@ -143,7 +152,8 @@ def test_stock_is_reported_as_of_a_date_and_as_of_a_recorded_sequence() -> None:
     history = insert_backdated(history, backdated).history
     now = stock_position(history, as_of_date=day(15))
     assert [(layer.receipt_id, layer.qty, layer.value) for layer in now.locations[0].layers] == [
-        ("R1", 4, 400), ("R0", 10, 500),
+        ("R1", 4, 400),
+        ("R0", 10, 500),
     ]
     assert (now.qty, now.fifo_value, now.moving_average_value) == (14, 900, 1050)
     # As the books stood at sequence 4, before R0 was recorded.

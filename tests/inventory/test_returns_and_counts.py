@@ -22,11 +22,14 @@ from tests.inventory.support import WIDGETS_USD, Recorder, day
 
 def test_a_return_takes_its_own_receipts_layer_before_older_ones() -> None:
     log = Recorder()
-    history = value_history(WIDGETS_USD, [
-        log.receipt("R1", 10, "1.00", day(1)),  # 1000
-        log.receipt("R2", 10, "1.20", day(2)),  # 1200
-        log.ret("X1", "R2", 4, day(3)),
-    ])
+    history = value_history(
+        WIDGETS_USD,
+        [
+            log.receipt("R1", 10, "1.00", day(1)),  # 1000
+            log.receipt("R2", 10, "1.20", day(2)),  # 1200
+            log.ret("X1", "R2", 4, day(3)),
+        ],
+    )
     fifo, average = history.entries[2].fifo, history.entries[2].moving_average
     # FIFO: from R2's layer, ROUND(4 x 1.20) = 480; credit ROUND(4 x 1.20) = 480; no variance.
     assert (fifo.cost, fifo.supplier_credit, fifo.price_variance) == (480, 480, 0)
@@ -42,13 +45,16 @@ def test_a_return_takes_its_own_receipts_layer_before_older_ones() -> None:
 
 def test_a_return_larger_than_its_layer_spills_to_the_oldest_layers() -> None:
     log = Recorder()
-    history = value_history(WIDGETS_USD, [
-        log.receipt("R1", 10, "1.00", day(1)),
-        log.receipt("R2", 10, "1.20", day(2)),
-        log.issue("I1", 15, day(3)),  # R1 whole 1000 + R2 5 -> 600; R2 keeps (5, 600)
-        log.receipt("R3", 10, "1.50", day(4)),  # 1500
-        log.ret("X1", "R2", 8, day(5)),
-    ])
+    history = value_history(
+        WIDGETS_USD,
+        [
+            log.receipt("R1", 10, "1.00", day(1)),
+            log.receipt("R2", 10, "1.20", day(2)),
+            log.issue("I1", 15, day(3)),  # R1 whole 1000 + R2 5 -> 600; R2 keeps (5, 600)
+            log.receipt("R3", 10, "1.50", day(4)),  # 1500
+            log.ret("X1", "R2", 8, day(5)),
+        ],
+    )
     fifo, average = history.entries[4].fifo, history.entries[4].moving_average
     # R2's 5 whole (600), then 3 from the oldest other layer R3: ROUND(3 x 1.50) = 450.
     # Relieved 1050, credited ROUND(8 x 1.20) = 960: price variance 90.
@@ -63,12 +69,15 @@ def test_a_return_larger_than_its_layer_spills_to_the_oldest_layers() -> None:
 
 def test_a_return_finds_its_receipts_layer_where_a_transfer_took_it() -> None:
     log = Recorder()
-    history = value_history(WIDGETS_USD, [
-        log.receipt("R0", 2, "5.00", day(1), location="B"),
-        log.receipt("R1", 4, "2.00", day(2)),
-        log.transfer("T1", 4, day(3), source="A", destination="B"),
-        log.ret("X1", "R1", 3, day(4), location="B"),
-    ])
+    history = value_history(
+        WIDGETS_USD,
+        [
+            log.receipt("R0", 2, "5.00", day(1), location="B"),
+            log.receipt("R1", 4, "2.00", day(2)),
+            log.transfer("T1", 4, day(3), source="A", destination="B"),
+            log.ret("X1", "R1", 3, day(4), location="B"),
+        ],
+    )
     # B holds R0 (2, 1000) then the moved R1 (4, 800): the return skips R0.
     assert history.entries[3].fifo.layers_consumed == (ConsumedLayer("R1", 3, 600),)
 
@@ -105,12 +114,15 @@ def test_a_count_below_stock_writes_off_the_difference_at_cost() -> None:
 
 def test_a_count_above_stock_is_a_gain_layer_named_by_the_adjustment() -> None:
     log = Recorder()
-    history = value_history(WIDGETS_USD, [
-        log.receipt("R1", 10, "1.00", day(1)),
-        log.adjustment("C1", -3, day(2)),  # write-off 300
-        log.count("C2", counted_qty=9, qty_on_hand=7, on=day(3), unit_cost="0.90"),  # +2: 180
-        log.issue("I1", 9, day(4)),  # R1 7 (700) + C2 2 (180) = 880
-    ])
+    history = value_history(
+        WIDGETS_USD,
+        [
+            log.receipt("R1", 10, "1.00", day(1)),
+            log.adjustment("C1", -3, day(2)),  # write-off 300
+            log.count("C2", counted_qty=9, qty_on_hand=7, on=day(3), unit_cost="0.90"),  # +2: 180
+            log.issue("I1", 9, day(4)),  # R1 7 (700) + C2 2 (180) = 880
+        ],
+    )
     assert history.entries[2].fifo.value == history.entries[2].moving_average.value == 180
     position = stock_position(history, as_of_date=day(3))
     assert position.locations[0].layers[-1] == Layer("C2", 2, Decimal("0.90"), 180)
@@ -136,10 +148,13 @@ def test_a_gain_without_a_unit_cost_is_refused() -> None:
 def test_a_write_off_beyond_the_stock_is_refused_naming_the_shortage() -> None:
     log = Recorder()
     with pytest.raises(InsufficientStock) as refused:
-        value_history(WIDGETS_USD, [
-            log.receipt("R1", 2, "1.00", day(1)),
-            log.adjustment("C1", -5, day(2)),
-        ])
+        value_history(
+            WIDGETS_USD,
+            [
+                log.receipt("R1", 2, "1.00", day(1)),
+                log.adjustment("C1", -5, day(2)),
+            ],
+        )
     assert refused.value.code == "insufficient_stock"
     assert refused.value.shortage_qty == 3
     message = refused.value.message

@@ -29,14 +29,17 @@ def test_quantity_scale_three_values_fractions_of_a_unit() -> None:
     log = Recorder("FLOUR")
     received = parse_quantity("2.500", 3)  # 2500 grams of a kilogram-priced item
     issued = parse_quantity("0.750", 3)
-    history = value_history(FLOUR_KG_USD, [
-        # 2.5 kg x 1.234567 = 3.0864175 USD -> 309 cents.
-        log.receipt("R1", received, "1.234567", day(1)),
-        # FIFO: ROUND(0.75 x 1.234567 = 0.92592525 USD) = 93. Average: ROUND(309 x 750/2500
-        # = 92.7) = 93.
-        log.issue("I1", issued, day(2)),
-        log.issue("I2", 1750, day(3)),  # the rest: 309 - 93 = 216 under both
-    ])
+    history = value_history(
+        FLOUR_KG_USD,
+        [
+            # 2.5 kg x 1.234567 = 3.0864175 USD -> 309 cents.
+            log.receipt("R1", received, "1.234567", day(1)),
+            # FIFO: ROUND(0.75 x 1.234567 = 0.92592525 USD) = 93. Average: ROUND(309 x 750/2500
+            # = 92.7) = 93.
+            log.issue("I1", issued, day(2)),
+            log.issue("I2", 1750, day(3)),  # the rest: 309 - 93 = 216 under both
+        ],
+    )
     assert history.entries[0].fifo.value == 309
     assert [e.fifo.cost for e in history.entries[1:]] == [93, 216]
     assert [e.moving_average.cost for e in history.entries[1:]] == [93, 216]
@@ -51,10 +54,13 @@ def test_a_quantity_with_more_decimals_than_the_items_scale_is_refused() -> None
 
 def test_a_yen_item_rounds_to_whole_yen_half_to_even() -> None:
     log = Recorder("CHIP")
-    history = value_history(CHIPS_JPY, [
-        log.receipt("R1", 3, "333.5", day(1)),  # 1000.5 yen -> 1000 (even)
-        log.issue("I1", 1, day(2)),
-    ])
+    history = value_history(
+        CHIPS_JPY,
+        [
+            log.receipt("R1", 3, "333.5", day(1)),  # 1000.5 yen -> 1000 (even)
+            log.issue("I1", 1, day(2)),
+        ],
+    )
     assert history.entries[0].fifo.value == 1000
     # FIFO: ROUND(333.5) = 334 (even), the layer keeps 666; average ROUND(1000/3) = 333.
     assert history.entries[1].fifo.cost == 334
@@ -64,11 +70,14 @@ def test_a_yen_item_rounds_to_whole_yen_half_to_even() -> None:
 
 def test_a_dinar_item_rounds_to_the_fils() -> None:
     log = Recorder("OIL")
-    history = value_history(OIL_BHD, [
-        log.receipt("R1", 7, "1.234565", day(1)),  # 8.641955 BHD -> 8642 fils
-        log.receipt("R2", 1, "0.0025", day(2)),  # 2.5 fils -> 2 (even)
-        log.issue("I1", 3, day(3)),
-    ])
+    history = value_history(
+        OIL_BHD,
+        [
+            log.receipt("R1", 7, "1.234565", day(1)),  # 8.641955 BHD -> 8642 fils
+            log.receipt("R2", 1, "0.0025", day(2)),  # 2.5 fils -> 2 (even)
+            log.issue("I1", 3, day(3)),
+        ],
+    )
     assert [e.fifo.value for e in history.entries[:2]] == [8642, 2]
     # FIFO: ROUND(3 x 1.234565 = 3.703695 BHD) = 3704 fils.
     # Average (8, 8644): ROUND(8644 x 3/8 = 3241.5) = 3242 (even).
@@ -103,14 +112,24 @@ def test_a_unit_cost_that_is_not_a_plain_decimal_of_six_decimals_is_refused(text
 def test_a_receipt_refuses_an_inexact_or_negative_unit_cost(cost: object) -> None:
     with pytest.raises(InvalidUnitCost):
         Receipt(
-            id="R1", item="WIDGET", location="A", qty=1, effective_date=day(1), sequence=1,
+            id="R1",
+            item="WIDGET",
+            location="A",
+            qty=1,
+            effective_date=day(1),
+            sequence=1,
             unit_cost=cost,  # type: ignore[arg-type]
         )
 
 
 def test_a_unit_cost_written_with_trailing_zeros_is_still_exact() -> None:
     receipt = Receipt(
-        id="R1", item="WIDGET", location="A", qty=1, effective_date=day(1), sequence=1,
+        id="R1",
+        item="WIDGET",
+        location="A",
+        qty=1,
+        effective_date=day(1),
+        sequence=1,
         unit_cost=Decimal("1.230000000"),
     )
     assert receipt.unit_cost == Decimal("1.23")
@@ -120,8 +139,13 @@ def test_a_unit_cost_written_with_trailing_zeros_is_still_exact() -> None:
 def test_a_receipt_refuses_a_quantity_that_is_not_a_positive_integer(qty: object) -> None:
     with pytest.raises(InvalidQuantity):
         Receipt(
-            id="R1", item="WIDGET", location="A", qty=qty,  # type: ignore[arg-type]
-            effective_date=day(1), sequence=1, unit_cost=Decimal(1),
+            id="R1",
+            item="WIDGET",
+            location="A",
+            qty=qty,  # type: ignore[arg-type]
+            effective_date=day(1),
+            sequence=1,
+            unit_cost=Decimal(1),
         )
 
 

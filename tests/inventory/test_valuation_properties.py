@@ -68,16 +68,29 @@ def _movement(spec: ItemSpec, history: ValuedHistory, intent: Intent, sequence: 
     cost = parse_unit_cost(COSTS[cost_index])
     if kind == "receipt":
         return Receipt(
-            id=mid, item=item, location=location, qty=3 * qty, effective_date=on,
-            sequence=sequence, unit_cost=cost,
+            id=mid,
+            item=item,
+            location=location,
+            qty=3 * qty,
+            effective_date=on,
+            sequence=sequence,
+            unit_cost=cost,
         )
     if kind == "issue":
-        return Issue(id=mid, item=item, location=location, qty=qty, effective_date=on,
-                     sequence=sequence)
+        return Issue(
+            id=mid, item=item, location=location, qty=qty, effective_date=on, sequence=sequence
+        )
     source = "A" if pick % 3 else location  # stock is mostly received at A
     if kind == "transfer" and other != source:
-        return Transfer(id=mid, item=item, source=source, destination=other,
-                        qty=max(1, qty // 2), effective_date=on, sequence=sequence)
+        return Transfer(
+            id=mid,
+            item=item,
+            source=source,
+            destination=other,
+            qty=max(1, qty // 2),
+            effective_date=on,
+            sequence=sequence,
+        )
     if kind == "return":
         # Mostly an earlier receipt's goods from where they came in; now and then
         # from elsewhere, dated before the receipt, or of no receipt at all.
@@ -88,15 +101,28 @@ def _movement(spec: ItemSpec, history: ValuedHistory, intent: Intent, sequence: 
             receipt_id = receipt.id
             location = receipt.location if pick % 5 else location
             on = max(on, receipt.effective_date) if pick % 7 else on
-        return Return(id=mid, item=item, location=location, qty=qty, effective_date=on,
-                      sequence=sequence, receipt_id=receipt_id)
+        return Return(
+            id=mid,
+            item=item,
+            location=location,
+            qty=qty,
+            effective_date=on,
+            sequence=sequence,
+            receipt_id=receipt_id,
+        )
     # A count, taken at its point in valuation order: after everything effective
     # that day, being recorded last.
     position = stock_position(history, as_of_date=on)
     on_hand = next((s.qty for s in position.locations if s.location == location), 0)
     return Adjustment.from_count(
-        id=mid, item=item, location=location, counted_qty=max(0, on_hand + (pick % 7 - 3) * qty),
-        qty_on_hand=on_hand, effective_date=on, sequence=sequence, unit_cost=cost,
+        id=mid,
+        item=item,
+        location=location,
+        counted_qty=max(0, on_hand + (pick % 7 - 3) * qty),
+        qty_on_hand=on_hand,
+        effective_date=on,
+        sequence=sequence,
+        unit_cost=cost,
     )
 
 
@@ -147,7 +173,8 @@ def _check_conservation(history: ValuedHistory) -> None:
             e.by(method).value for e in history.entries if e.movement.kind in ("receipt", "gain")
         )
         value_out = sum(
-            e.by(method).cost for e in history.entries
+            e.by(method).cost
+            for e in history.entries
             if e.movement.kind in ("issue", "return", "write_off")
         )
         position = stock_position(history)
@@ -162,8 +189,15 @@ def _opening_stock(spec: ItemSpec) -> list[Movement]:
     """Receipts on the first day at every location, so that outflows have stock."""
     qty = 20 * 10**spec.quantity_scale
     return [
-        Receipt(id=f"OPEN-{location}", item=spec.item, location=location, qty=qty,
-                effective_date=day(1), sequence=n, unit_cost=parse_unit_cost(COSTS[n]))
+        Receipt(
+            id=f"OPEN-{location}",
+            item=spec.item,
+            location=location,
+            qty=qty,
+            effective_date=day(1),
+            sequence=n,
+            unit_cost=parse_unit_cost(COSTS[n]),
+        )
         for n, location in enumerate(LOCATIONS, start=1)
     ]
 

@@ -56,7 +56,8 @@ def test_a_formatted_amount_has_exactly_the_scale_in_decimals(amount_minor: int,
         ("12", 2, 1200),
         ("1500", 0, 1500),
         ("1.001", 3, 1001),
-        ("007.50", 2, 750),
+        ("0.5", 2, 50),
+        ("10.00", 2, 1000),
         ("0.01", 2, 1),
         ("9999999999999999.99", 2, AMOUNT_MINOR_MAX),
     ],
@@ -86,6 +87,9 @@ REFUSED_TEXTS = {
     "a bare point": (".", 2),
     "a trailing point": ("1.", 2),
     "a leading point": (".5", 2),
+    "leading zeros": ("0012.00", 2),
+    "a leading zero before a digit": ("00.5", 2),
+    "a zero-padded integer": ("007", 0),
     "zero": ("0", 2),
     "zero with decimals": ("0.00", 2),
     "19 significant digits": ("1234567890123456789", 0),
@@ -123,8 +127,28 @@ def test_zero_is_accepted_where_zero_is_allowed() -> None:
     assert parse_amount("0.00", 2, allow_zero=True) == 0
 
 
-def test_eighteen_significant_digits_are_accepted_whatever_the_leading_zeros() -> None:
-    assert parse_amount("000123456789012345678", 0) == 123456789012345678
+def test_eighteen_significant_digits_are_accepted() -> None:
+    assert parse_amount("123456789012345678", 0) == 123456789012345678
+    assert parse_amount("0.123456789012345678", 18) == 123456789012345678
+
+
+@pytest.mark.parametrize("text", ["0012.00", "-0012.00", "00.5", "01"])
+def test_leading_zeros_are_refused_saying_so(text: str) -> None:
+    with pytest.raises(InvalidAmount) as refusal:
+        parse_amount(text, 2, allow_negative=True)
+    assert "leading zeros" in refusal.value.message
+
+
+@pytest.mark.parametrize("text", [".5", "-.5", ".50"])
+def test_a_missing_integer_part_is_refused_saying_so(text: str) -> None:
+    with pytest.raises(InvalidAmount) as refusal:
+        parse_amount(text, 2, allow_negative=True)
+    assert "no integer part" in refusal.value.message
+
+
+def test_a_single_zero_integer_part_is_the_one_leading_zero_accepted() -> None:
+    assert parse_amount("0.05", 2) == 5
+    assert parse_amount("-0.5", 2, allow_negative=True) == -50
 
 
 @pytest.mark.parametrize(

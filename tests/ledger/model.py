@@ -141,6 +141,9 @@ class LedgerModel:
     def close_period(self, period: str) -> Expected:
         if period in self.closed_periods:
             return refused("period_already_closed")
+        months_with_entries = {entry.body.effective_date[:7] for entry in self.entries.values()}
+        if any(month < period and month not in self.closed_periods for month in months_with_entries):
+            return refused("periods_out_of_order")
         first_close = period not in self.known_periods
         self.known_periods.add(period)
         self.closed_periods.add(period)
@@ -149,6 +152,8 @@ class LedgerModel:
     def reopen_period(self, period: str) -> Expected:
         if period not in self.closed_periods:
             return refused("period_not_closed")
+        if any(other > period for other in self.closed_periods):
+            return refused("periods_out_of_order")
         self.closed_periods.discard(period)
         return Expected(ACCEPTED, events=1)
 
@@ -232,6 +237,11 @@ class LedgerModel:
             net[asset] += amount if direction == "debit" else -amount
         if any(net.values()):
             return "unbalanced_entry"
+        per_account: dict[tuple[str, str], int] = defaultdict(int)
+        for account, direction, amount, asset in postings:
+            per_account[(account, asset)] += amount if direction == "debit" else -amount
+        if not any(per_account.values()):
+            return "entry_moves_nothing"
         return None
 
     def _period_refusal(self, effective_date: str) -> str | None:

@@ -14,7 +14,8 @@ from uuid import UUID
 import orjson
 
 from domain.application import BackOffice
-from domain.ledger.commands import Context, PostingOutcome, PostJournalEntry
+from domain.kernel.context import Context
+from domain.ledger.commands import PostingOutcome, PostJournalEntry
 
 CLERK = Context(actor="clerk@example.test", correlation_id="corr-ledger-tests")
 CONTROLLER = Context(actor="controller@example.test", correlation_id="corr-controller")

@@ -5,6 +5,11 @@ The account holds 100.00 USD; 50 payments of 3.00 are spread over 4
 processes (each with its own application, connection pool and caches).
 Exactly 33 fit. The account's own history is checked event by event: the
 running available balance never goes below zero at any version.
+
+Contention is certain (tests/ledger/concurrency_workers.py: every process
+decides its first spend against the same version of the account before any
+commits), so each run also shows that collisions happened and that the
+application's retries resolved every one: no command is left conflicted.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import multiprocessing
 import queue
 import time
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -39,11 +45,20 @@ def prepare_books(database_url: str) -> None:
     system.close()
 
 
-def run_workers(workers: list[Any], results: Any) -> list[tuple[str, Any, int]]:
+Report = tuple[str, Any, int, int]  # status, outcomes per key (or the error), retries, collisions
+
+
+@dataclass(frozen=True)
+class Contention:
+    collisions: int  # commits that collided with another process's (IntegrityError)
+    retries: int  # commands the application gave back as conflicted, retried by the worker
+
+
+def run_workers(workers: list[Any], results: Any) -> list[Report]:
     """Start the workers and collect one report from each; fail fast if one dies."""
     for worker in workers:
         worker.start()
-    reports: list[tuple[str, Any, int]] = []
+    reports: list[Report] = []
     deadline = time.monotonic() + TIMEOUT_S
     while len(reports) < len(workers):
         try:
@@ -54,15 +69,18 @@ def run_workers(workers: list[Any], results: Any) -> list[tuple[str, Any, int]]:
             assert time.monotonic() < deadline, "workers did not report in time"
     for worker in workers:
         worker.join(timeout=TIMEOUT_S)
-    errors = [detail for status, detail, _ in reports if status != "ok"]
+    errors = [detail for status, detail, _retries, _collisions in reports if status != "ok"]
     assert errors == [], errors
     return reports
 
 
-def spend_from_many_processes(database_url: str, committer_threads: int = 0) -> tuple[Counter[str], int]:
-    """Run the 50 spends over 4 spawned processes; return outcome counts and retries."""
+def spend_from_many_processes(
+    database_url: str, committer_threads: int = 0
+) -> tuple[Counter[str], Contention]:
+    """Run the 50 spends over 4 spawned processes; return outcome counts and contention."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(PROCESSES)
+    first_commit_barrier = context.Barrier(PROCESSES)
     results = context.Queue()
     keys = [f"spend-{n:02d}" for n in range(SPENDS)]
     workers = [
@@ -72,6 +90,7 @@ def spend_from_many_processes(database_url: str, committer_threads: int = 0) -> 
                 SpendJob(database_url, keys[index::PROCESSES], "Assets:Bank", "Expenses:Rent",
                          SPEND_AMOUNT, committer_threads),
                 barrier,
+                first_commit_barrier,
                 results,
             ),
         )
@@ -80,12 +99,26 @@ def spend_from_many_processes(database_url: str, committer_threads: int = 0) -> 
     reports = run_workers(workers, results)
     outcomes: Counter[str] = Counter()
     seen: set[str] = set()
-    for _, per_key, _ in reports:
+    for _, per_key, _retries, _collisions in reports:
         assert seen.isdisjoint(per_key)
         seen.update(per_key)
         outcomes.update(per_key.values())
     assert seen == set(keys)
-    return outcomes, sum(retries for _, _, retries in reports)
+    contention = Contention(
+        collisions=sum(report[3] for report in reports),
+        retries=sum(report[2] for report in reports),
+    )
+    return outcomes, contention
+
+
+def assert_the_processes_collided_and_every_collision_was_resolved(
+    outcomes: Counter[str], contention: Contention
+) -> None:
+    # The first commits of all processes were decided against one version of the
+    # account: all but one collided, at least.
+    assert contention.collisions >= PROCESSES - 1, contention
+    # Every command ended accepted or refused for funds: none gave up conflicted.
+    assert set(outcomes) <= {"accepted", "insufficient_funds"}, outcomes
 
 
 def assert_never_overdrawn(app: BackOffice, code: str) -> list[int]:
@@ -117,8 +150,9 @@ def test_processes_spending_one_guarded_account_on_postgres_never_overdraw_it(
     postgres_url: str,
 ) -> None:
     prepare_books(postgres_url)
-    outcomes, retries = spend_from_many_processes(postgres_url)
-    print(f"postgres, direct: {dict(outcomes)}, {retries} retries after conflicts")
+    outcomes, contention = spend_from_many_processes(postgres_url)
+    print(f"postgres, direct: {dict(outcomes)}, {contention}")
+    assert_the_processes_collided_and_every_collision_was_resolved(outcomes, contention)
     assert_exactly_what_fits_was_spent(postgres_url, outcomes)
 
 
@@ -127,8 +161,9 @@ def test_processes_spending_through_group_committers_on_postgres_never_overdraw_
     postgres_url: str,
 ) -> None:
     prepare_books(postgres_url)
-    outcomes, retries = spend_from_many_processes(postgres_url, committer_threads=4)
-    print(f"postgres, group commit: {dict(outcomes)}, {retries} retries after conflicts")
+    outcomes, contention = spend_from_many_processes(postgres_url, committer_threads=4)
+    print(f"postgres, group commit: {dict(outcomes)}, {contention}")
+    assert_the_processes_collided_and_every_collision_was_resolved(outcomes, contention)
     assert_exactly_what_fits_was_spent(postgres_url, outcomes)
 
 
@@ -136,8 +171,9 @@ def test_processes_spending_one_guarded_account_on_sqlite_never_overdraw_it(
     sqlite_url: str,
 ) -> None:
     prepare_books(sqlite_url)
-    outcomes, retries = spend_from_many_processes(sqlite_url)
-    print(f"sqlite, direct: {dict(outcomes)}, {retries} retries after conflicts")
+    outcomes, contention = spend_from_many_processes(sqlite_url)
+    print(f"sqlite, direct: {dict(outcomes)}, {contention}")
+    assert_the_processes_collided_and_every_collision_was_resolved(outcomes, contention)
     assert_exactly_what_fits_was_spent(sqlite_url, outcomes)
 
 
@@ -145,8 +181,9 @@ def test_processes_spending_through_group_committers_on_sqlite_never_overdraw_it
     sqlite_url: str,
 ) -> None:
     prepare_books(sqlite_url)
-    outcomes, retries = spend_from_many_processes(sqlite_url, committer_threads=4)
-    print(f"sqlite, group commit: {dict(outcomes)}, {retries} retries after conflicts")
+    outcomes, contention = spend_from_many_processes(sqlite_url, committer_threads=4)
+    print(f"sqlite, group commit: {dict(outcomes)}, {contention}")
+    assert_the_processes_collided_and_every_collision_was_resolved(outcomes, contention)
     assert_exactly_what_fits_was_spent(sqlite_url, outcomes)
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from backoffice.container import build_system
 from domain.application import BackOffice
+from domain.kernel.context import Context
 from domain.kernel.errors import InvalidInput
-from domain.ledger.commands import Context, PostJournalEntry
+from domain.ledger.commands import PostJournalEntry
 from domain.ledger.errors import PeriodAlreadyClosed, PeriodClosed, PeriodNotClosed
 from tests.ledger.support import (
     CLERK,
@@ -49,9 +50,17 @@ def test_an_entry_dated_in_a_closed_period_is_refused_and_writes_nothing(app: Ba
     assert head(app) == before
 
 
-def test_an_entry_dated_after_a_closed_period_is_accepted(app: BackOffice) -> None:
+def test_an_entry_dated_the_day_after_a_closed_period_is_accepted(app: BackOffice) -> None:
     app.close_period(CONTROLLER, "2026-03", "month end")
-    app.post_journal_entry(sale("april-invoice", "2026-04-01"))
+    before = head(app)
+    outcome = app.post_journal_entry(sale("april-invoice", "2026-04-01"))
+    assert not outcome.replayed and outcome.position is not None and outcome.position > before
+    posted = app.get_entry(outcome.entry_id)
+    assert (posted.status, posted.effective_date) == ("posted", "2026-04-01")
+    names = [event.name for event in logged_events(app, after=before)]
+    assert "JournalEntryPosted" in names
+    with pytest.raises(PeriodClosed):  # March itself stays closed
+        app.post_journal_entry(sale("late-invoice", "2026-03-31"))
 
 
 def test_a_reopened_period_accepts_entries_again(app: BackOffice) -> None:

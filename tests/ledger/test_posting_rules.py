@@ -47,6 +47,19 @@ REFUSALS: dict[str, tuple[Callable[[], PostJournalEntry], str, str]] = {
                             line("Equity:Trading:FX", "debit", "5.00", "EUR"),
                             line("Equity:Trading:FX", "credit", "10.00", "EUR")]),
         "unbalanced_entry", "postings"),
+    "an entry debiting and crediting the same account and asset": (
+        lambda: entry("k", transfer("Expenses:Rent", "Expenses:Rent", "10.00")),
+        "entry_moves_nothing", "postings"),
+    "an entry whose every account nets to zero": (
+        lambda: entry("k", [line("Expenses:Rent", "debit", "10.00"),
+                            line("Income:Sales", "credit", "4.00"),
+                            line("Expenses:Rent", "credit", "10.00"),
+                            line("Income:Sales", "debit", "4.00")]),
+        "entry_moves_nothing", "postings"),
+    "an amount with leading zeros": (
+        lambda: entry("k", rent("0012.00")), "invalid_amount", "postings[0].amount"),
+    "an amount without an integer part": (
+        lambda: entry("k", rent(".5")), "invalid_amount", "postings[0].amount"),
     "a zero amount": (
         lambda: entry("k", rent("0.00")), "invalid_amount", "postings[0].amount"),
     "a negative amount": (
@@ -144,6 +157,17 @@ def test_a_balanced_entry_is_accepted_and_recorded_with_its_postings_in_minor_un
                                  ["Income:Sales", "credit", 125050, "USD"]]
     assert (recorded.description, recorded.reference, recorded.metadata) == (
         "March rent", "INV-7", {"invoice": "INV-7"})
+
+
+def test_a_balanced_entry_that_also_nets_within_one_account_is_accepted_when_something_moves(
+    app: BackOffice,
+) -> None:
+    postings = [
+        line("Expenses:Rent", "debit", "10.00"),
+        line("Expenses:Rent", "credit", "4.00"),
+        line("Income:Sales", "credit", "6.00"),
+    ]
+    assert app.post_journal_entry(entry("partial-netting", postings)).position is not None
 
 
 def test_an_entry_with_the_maximum_number_of_postings_is_accepted(app: BackOffice) -> None:

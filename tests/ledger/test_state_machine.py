@@ -5,8 +5,10 @@ Hypothesis opens accounts (some flagged no_overdraft), registers assets,
 posts entries (alone and in batches), reserves and then posts or voids,
 reverses, closes and reopens periods and accounts, retries commands and
 reuses keys for other bodies; many of these are refused on purpose
-(unknown accounts or assets, unbalanced entries, closed periods,
-overdrafts). After every step:
+(unknown accounts or assets, unbalanced entries, entries whose debits equal
+their credits in total but not per asset, closed periods, overdrafts). One
+rule closes the period of an existing entry and then posts, voids or
+reverses that entry. After every step:
 
 * the answer (accepted, replayed, or the refusal's code) is the model's;
 * the step wrote exactly the events the model expects, and a refusal none;
@@ -17,7 +19,9 @@ overdrafts). After every step:
 * the balances projection gives the same counters (``check_projection``).
 
 Runs derandomized (the seed is derived from the test name), so a failure
-reproduces on every run and in CI. Shrinking a failure takes Hypothesis up
+reproduces on every run and in CI. Each run also asserts that it reached the
+situations the rules exist for (``MUST_REACH``): a run that never tried them
+proves nothing about them. Shrinking a failure takes Hypothesis up
 to five minutes here (every attempt builds a store), so it is off unless
 ``LEDGER_MACHINE_SHRINK=1``: a failure then reports the full, unshrunk
 sequence of steps at once; set the variable locally for a minimal one.
@@ -46,9 +50,10 @@ from hypothesis.stateful import (
 )
 
 from backoffice.container import System, build_system
+from domain.kernel.context import Context
 from domain.kernel.errors import DomainError
 from domain.kernel.money import format_amount
-from domain.ledger.commands import Context, PostingOutcome, PostJournalEntry
+from domain.ledger.commands import PostingOutcome, PostJournalEntry
 from tests.conftest import drop_schema, postgres_base_url
 from tests.ledger.model import (
     ACCEPTED,
@@ -87,6 +92,14 @@ PERIODS = [date[:7] for date in EFFECTIVE_DATES]
 
 ALL_SPECS = BASE_CHART + LATER_ACCOUNTS
 ASSETS = ["USD", "USD", "USD", "EUR", "GOLD"]
+KNOWN_ASSETS = ["USD", "EUR"]  # ISO currencies: known without registering
+
+MUST_REACH = frozenset({
+    "an entry balanced in total but not per asset: unbalanced_entry",
+    "a pending entry posted after its period closed: period_closed",
+    "a posted entry reversed after its period closed: period_closed",
+})
+"""What every run of the machine must have tried (see ``LedgerMachine.reached``)."""
 
 
 @st.composite
@@ -114,6 +127,33 @@ def entry_bodies(draw: st.DrawFn) -> EntryBody:
         postings[0] = (account, direction, amount + 1, asset)
     elif flaw == 1:
         postings = postings[:1]
+    elif flaw == 2:
+        # The credit in another asset, same amount: balanced in total, not per asset.
+        account, direction, amount, asset = postings[1]
+        other = draw(st.sampled_from([code for code in KNOWN_ASSETS if code != asset]))
+        postings[1] = (draw(account_for(other)), direction, amount, other)
+    return EntryBody(draw(st.sampled_from(EFFECTIVE_DATES)), tuple(postings), draw(st.booleans()))
+
+
+@st.composite
+def balanced_in_total_but_not_per_asset(draw: st.DrawFn) -> EntryBody:
+    """Debits equal credits summed over assets, but not in each asset: a debit of x in
+    one asset against a credit of x in another, or two crossed pairs of unequal amounts."""
+    first, second = draw(st.permutations(KNOWN_ASSETS))[:2]
+    amount = draw(st.integers(1, 5_000))
+    postings: list[Posting] = [
+        (draw(account_for(first)), "debit", amount, first),
+        (draw(account_for(second)), "credit", amount, second),
+    ]
+    if draw(st.booleans()):
+        other_amount = amount + draw(st.integers(1, 500))
+        postings = [
+            (draw(account_for(first)), "debit", amount, first),
+            (draw(account_for(first)), "credit", other_amount, first),
+            (draw(account_for(second)), "debit", other_amount, second),
+            (draw(account_for(second)), "credit", amount, second),
+        ]
+    postings = draw(st.permutations(postings))
     return EntryBody(draw(st.sampled_from(EFFECTIVE_DATES)), tuple(postings), draw(st.booleans()))
 
 
@@ -154,6 +194,7 @@ class LedgerMachine(RuleBasedStateMachine):
     example a fresh database URL and a function that disposes of it."""
 
     new_store: Callable[[], tuple[str, Callable[[], None]]]
+    reached: set[str]  # situations tried, over all examples of one run (``MUST_REACH``)
 
     def __init__(self) -> None:
         super().__init__()
@@ -243,6 +284,57 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(body=guarded_movements())
     def move_money_through_a_no_overdraft_account(self, body: EntryBody) -> None:
         self.post_entry(body)
+
+    @rule(body=balanced_in_total_but_not_per_asset())
+    def post_an_entry_balanced_in_total_but_not_per_asset(self, body: EntryBody) -> None:
+        key = self.fresh_key()
+        self.sent[key] = body
+        expected = self.model.post(key, body)
+        self.check(expected, lambda: self.app.post_journal_entry(command_for(key, body)))
+        self.reach(f"an entry balanced in total but not per asset: {expected.outcome}")
+
+    @precondition(lambda self: any(
+        entry.status == "pending" or (entry.status == "posted" and not entry.reversed)
+        for entry in self.model.entries.values()))
+    @rule(pick=picks, action=st.sampled_from(["post", "void", "reverse"]), reopen=st.booleans())
+    def close_the_period_of_an_entry_then_post_void_or_reverse_it(
+        self, pick: int, action: str, reopen: bool
+    ) -> None:
+        wanted = "posted" if action == "reverse" else "pending"
+        handles = sorted(
+            handle for handle, entry in self.model.entries.items()
+            if entry.status == wanted and not entry.reversed
+        )
+        if not handles:
+            return
+        handle = handles[pick % len(handles)]
+        period = self.model.entries[handle].body.effective_date[:7]
+        # Months close in order: the earlier months with entries close first.
+        months = {entry.body.effective_date[:7] for entry in self.model.entries.values()}
+        for month in sorted(m for m in months | {period} if m <= period):
+            if month not in self.model.closed_periods:
+                self.check(self.model.close_period(month),
+                           lambda month=month: self.app.close_period(ACTOR, month, "month end"))
+        entry_id = self.entry_ids[handle]
+        if action == "post":
+            expected = self.model.post_pending(handle)
+            self.check(expected, lambda: self.app.post_pending(ACTOR, entry_id))
+            self.reach(f"a pending entry posted after its period closed: {expected.outcome}")
+        elif action == "void":
+            expected = self.model.void_pending(handle)
+            self.check(expected, lambda: self.app.void_pending(ACTOR, entry_id, "expired"))
+            self.reach(f"a pending entry voided after its period closed: {expected.outcome}")
+        else:
+            expected = self.model.reverse(handle)
+            self.check(expected, lambda: self.app.reverse_entry(ACTOR, entry_id, "correction"))
+            self.reach(f"a posted entry reversed after its period closed: {expected.outcome}")
+        if reopen:  # latest first: a month reopens only while no later month is closed
+            for month in sorted((m for m in self.model.closed_periods if m >= period), reverse=True):
+                self.check(self.model.reopen_period(month),
+                           lambda month=month: self.app.reopen_period(ACTOR, month, "adjustment"))
+
+    def reach(self, situation: str) -> None:
+        type(self).reached.add(situation)
 
     @precondition(lambda self: self.sent)
     @rule(pick=picks)
@@ -396,7 +488,12 @@ PHASES = [Phase.explicit, Phase.generate] + (
 
 
 def run_machine(new_store: Callable[[], tuple[str, Callable[[], None]]], examples: int, steps: int) -> None:
-    machine = type("LedgerMachineRun", (LedgerMachine,), {"new_store": staticmethod(new_store)})
+    reached: set[str] = set()
+    machine = type(
+        "LedgerMachineRun",
+        (LedgerMachine,),
+        {"new_store": staticmethod(new_store), "reached": reached},
+    )
     run_state_machine_as_test(
         machine,
         settings=settings(
@@ -409,6 +506,7 @@ def run_machine(new_store: Callable[[], tuple[str, Callable[[], None]]], example
             phases=PHASES,
         ),
     )
+    assert not MUST_REACH - reached, f"never tried: {sorted(MUST_REACH - reached)}"
 
 
 def test_the_ledger_follows_its_model_over_random_command_sequences_on_sqlite() -> None:
@@ -421,4 +519,4 @@ def test_the_ledger_follows_its_model_over_random_command_sequences_on_postgres(
 ) -> None:
     base = postgres_base_url()
     assert base is not None
-    run_machine(postgres_stores(base), examples=15, steps=25)
+    run_machine(postgres_stores(base), examples=25, steps=25)

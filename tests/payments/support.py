@@ -1,21 +1,27 @@
-"""Builders for the payment and receipt tests: a fake screening port, a chart of
-accounts with a guarded bank, and the payment desk over a real store."""
+"""Builders for the payment and receipt tests: a chart of accounts with a guarded
+bank, and the payment and receipt desks over a real store, screening with the
+real sanctions module over the same log (a made-up list is loaded: SANCTIONED
+is listed, a hit; LOOKALIKE is one letter off, a review)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid4
+
+import orjson
 
 from adapters.subject_keys import SubjectKeyStore
 from backoffice.container import System
-from domain.ledger.commands import Context, PostJournalEntry
+from domain.kernel.context import Context
+from domain.ledger.commands import PostJournalEntry
 from domain.payments.policy import PaymentPolicy
 from domain.payments.service import Payments
 from domain.receipts.service import Receipts
-from domain.sanctions.port import CLEARED, REJECTED, ScreeningResult
+from domain.sanctions.pending import screening_with_pending
+from domain.sanctions.port_adapter import SanctionsScreeningPort
 from domain.subjects.service import SubjectRegistry
 
 SETUP = Context("setup@example.test", "corr-setup")
@@ -41,41 +47,39 @@ CHART: list[tuple[str, str, list[str], list[str]]] = [
 POLICY = PaymentPolicy(dual_approval_above={"USD": "1000.00", "EUR": "1000.00"})
 
 
-@dataclass
-class FakeScreening:
-    """The screening port in memory: names in ``hits`` are hits, in ``reviews``
-    reviews, everything else clear; compliance decisions per case."""
+LIST_LOADER = Context("list-loader@example.test", "corr-load-payment-tests")
+SCREENING_LIST = (
+    # OFAC's legacy sdn.csv layout (twelve columns, no header), made-up names.
+    b'201,"SANCTIONED, Ivan","individual","SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n'
+    b'202,"ORIOLE SHIPPING CO.",-0- ,"IRAN",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n'
+)
 
-    hits: set[str] = field(default_factory=lambda: {SANCTIONED})
-    reviews: set[str] = field(default_factory=lambda: {LOOKALIKE})
-    cases: dict[tuple[str, str], UUID] = field(default_factory=dict)
-    decisions: dict[UUID, str] = field(default_factory=dict)
-    screened: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def screen(
-        self, context: Context, item_kind: str, item_id: str, party_name: str
-    ) -> ScreeningResult:
-        self.screened.append((item_kind, item_id, party_name))
-        result = (
-            "hit"
-            if party_name in self.hits
-            else "review"
-            if party_name in self.reviews
-            else "clear"
-        )
-        case_id = uuid5(UUID(int=0), f"{item_kind}:{item_id}:{len(self.screened)}")
-        self.cases[(item_kind, item_id)] = case_id
-        return ScreeningResult(result, case_id)
+def real_screening(system: System) -> SanctionsScreeningPort:
+    """The screening port over the real sanctions module and ``system``'s own log, wired
+    as the API and the CLI wire it, with ``SCREENING_LIST`` loaded (loading it again,
+    from another process say, writes nothing)."""
+    registry = SubjectRegistry(system.app, SubjectKeyStore(system.database))
+    screening = screening_with_pending(system.app, registry)
+    screening.load_list(LIST_LOADER, SCREENING_LIST, None, source="payment tests list")
+    return SanctionsScreeningPort(screening)
 
-    def decision(self, item_kind: str, item_id: str) -> str | None:
-        case_id = self.cases.get((item_kind, item_id))
-        return None if case_id is None else self.decisions.get(case_id)
 
-    def clear(self, context: Context, case_id: UUID, reason: str) -> None:
-        self.decisions[case_id] = CLEARED
-
-    def reject(self, context: Context, case_id: UUID, reason: str) -> None:
-        self.decisions[case_id] = REJECTED
+def screenings_of(system: System, item_kind: str, item_id: object) -> int:
+    """How many times the item was screened into a case (first screenings and repeats)."""
+    rows = system.app.recorder.select_notifications(start=1, limit=100_000)
+    cases: set[str] = set()
+    count = 0
+    for row in rows:
+        name = row.topic.rsplit(".", 1)[-1]
+        if name == "ScreeningPerformed":
+            state = orjson.loads(row.state)
+            if (state["item_kind"], state["item_id"]) == (item_kind, str(item_id)):
+                cases.add(str(row.originator_id))
+                count += 1
+        elif name == "ScreeningRepeated" and str(row.originator_id) in cases:
+            count += 1
+    return count
 
 
 def open_chart(system: System) -> None:
@@ -110,9 +114,10 @@ def fund(
 
 
 def desks(
-    system: System, screening: FakeScreening | None = None, policy: PaymentPolicy = POLICY
-) -> tuple[Payments, Receipts, FakeScreening]:
-    port = screening or FakeScreening()
+    system: System, policy: PaymentPolicy = POLICY
+) -> tuple[Payments, Receipts, SanctionsScreeningPort]:
+    """The payment and receipt desks, screening with ``real_screening``."""
+    port = real_screening(system)
     registry = SubjectRegistry(system.app, SubjectKeyStore(system.database))
     return (
         Payments(system.app, registry, port, policy),
@@ -161,13 +166,13 @@ def bank_funds(
 
 
 @contextmanager
-def payments_api(database_url: str) -> Iterator[tuple[Any, FakeScreening]]:
-    """The API (its payments router and permissions are the app's own) with the
-    fake screening port, and the test chart funded with 5000.00 USD."""
+def payments_api(database_url: str) -> Iterator[tuple[Any, SanctionsScreeningPort]]:
+    """The API (its payments router and permissions are the app's own) screening with
+    ``real_screening`` over its own log, and the test chart funded with 5000.00 USD."""
     from tests.api.support import running_api
 
-    port = FakeScreening()
     with running_api(database_url) as harness:
+        port = real_screening(harness.system)
         harness.client.app.state.screening_port = port
         harness.client.app.state.payment_policy = POLICY
         open_chart(harness.system)
@@ -313,7 +318,8 @@ class ApiPayments:
 
         system = self.api.system
         registry = SubjectRegistry(system.app, SubjectKeyStore(system.database))
-        payments = Payments(system.app, registry, FakeScreening(), PaymentPolicy())
+        port = SanctionsScreeningPort(screening_with_pending(system.app, registry))
+        payments = Payments(system.app, registry, port, PaymentPolicy())
         args = request_args(
             "20.00", paying_account=TREASURY, value_date=API_VALUE_DATE, payment_id=uuid4()
         )
@@ -326,12 +332,15 @@ class ApiPayments:
         return str(response.json()["id"])
 
     def cleared_receipt(self) -> str:
-        """A fresh receipt screening held (a listed payer) whose case compliance cleared:
-        ready for ``/post``."""
+        """A fresh receipt screening held (a listed payer) whose case compliance cleared
+        without the receipt following (as in logs written before a decision moved its
+        item, or through a screening built without ``on_decided``): ready for ``/post``.
+        A decision over HTTP posts the receipt itself."""
+        from domain.sanctions.service import SanctionsScreening
+
         receipt_id = self.receipt(LISTED_NAME)
         shown = self.api.get(f"/v1/receipts/{receipt_id}", "auditor").json()
         assert shown["status"] == "held", shown
-        path = f"/v1/sanctions/cases/{shown['screening_case_id']}/clear"
-        response = self.api.post(path, "compliance", {"reason": "a namesake"})
-        assert response.status_code == 200, response.text
-        return receipt_id
+        unfollowed = SanctionsScreening(self.api.system.app)
+        unfollowed.clear(COMPLIANCE, UUID(shown["screening_case_id"]), "a namesake")
+        return str(receipt_id)

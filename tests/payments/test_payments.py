@@ -1,8 +1,8 @@
 """Outgoing payments: the lifecycle, four eyes, screening holds, reservations,
 account identifiers, and refusals that write nothing.
 
-Storage tests run on SQLite and PostgreSQL (the ``system`` fixture); the
-screening port is the in-memory fake of tests/payment_support.py.
+Storage tests run on SQLite and PostgreSQL (the ``system`` fixture); screening
+is the real sanctions module over the same store (tests/payments/support.py).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from domain.payments.identifiers import (
 )
 from domain.payments.payment import Payment
 from domain.payments.service import Payments
+from domain.sanctions.port_adapter import SanctionsScreeningPort
 from domain.subjects.sealing import open_envelope
 from tests.api.support import new_key
 from tests.payments.support import (
@@ -48,7 +49,6 @@ from tests.payments.support import (
     OPERATOR,
     REQUESTER,
     SANCTIONED,
-    FakeScreening,
     bank_funds,
     desks,
     event_count,
@@ -58,11 +58,12 @@ from tests.payments.support import (
     payments_api,
     request_args,
     requested,
+    screenings_of,
 )
 
 
 @pytest.fixture
-def books(system: System) -> Iterator[tuple[System, Payments, FakeScreening]]:
+def books(system: System) -> Iterator[tuple[System, Payments, SanctionsScreeningPort]]:
     open_chart(system)
     fund(system, "5000.00")
     payments, _receipts, port = desks(system)
@@ -88,7 +89,7 @@ def log_events(system: System) -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_a_payment_goes_from_request_to_settlement_with_its_money_moved_in_the_same_commits(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     payment_id = requested(payments, "300.00")
@@ -119,7 +120,7 @@ def test_a_payment_goes_from_request_to_settlement_with_its_money_moved_in_the_s
 
 
 def test_settling_commits_the_posting_and_the_payment_event_together(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     payment_id = requested(payments, "10.00")
@@ -134,7 +135,7 @@ def test_settling_commits_the_posting_and_the_payment_event_together(
 
 
 def test_a_failed_payment_releases_its_reservation(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     payment_id = requested(payments, "200.00")
@@ -149,7 +150,7 @@ def test_a_failed_payment_releases_its_reservation(
 
 @pytest.mark.parametrize("approvals", [0, 1])
 def test_a_payment_cancelled_before_submission_releases_any_reservation(
-    books: tuple[System, Payments, FakeScreening], approvals: int
+    books: tuple[System, Payments, SanctionsScreeningPort], approvals: int
 ) -> None:
     system, payments, _port = books
     payment_id = requested(payments, "200.00")
@@ -168,7 +169,7 @@ def test_a_payment_cancelled_before_submission_releases_any_reservation(
 
 
 def test_the_requester_cannot_approve_their_own_payment(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     payment_id = requested(payments)
@@ -178,7 +179,7 @@ def test_the_requester_cannot_approve_their_own_payment(
 
 
 def test_one_approver_cannot_approve_twice_and_two_distinct_approvers_are_needed_above_the_threshold(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     payment_id = requested(payments, "1000.01")  # threshold 1000.00 USD
@@ -196,7 +197,7 @@ def test_one_approver_cannot_approve_twice_and_two_distinct_approvers_are_needed
 
 
 def test_at_the_threshold_one_approval_is_enough(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     _system, payments, _port = books
     payment_id = requested(payments, "1000.00")
@@ -216,7 +217,7 @@ def test_an_asset_without_a_threshold_always_needs_two_approvers(system: System)
 
 
 def test_an_amendment_voids_earlier_approvals_and_the_amender_cannot_approve(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     payment_id = requested(payments, "1500.00")
@@ -240,7 +241,7 @@ def test_an_amendment_voids_earlier_approvals_and_the_amender_cannot_approve(
 
 
 def test_amending_the_payee_account_changes_the_fingerprint_and_stays_sealed(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     payment_id = requested(payments)
@@ -263,7 +264,7 @@ def test_amending_the_payee_account_changes_the_fingerprint_and_stays_sealed(
 
 
 def test_a_sanctions_hit_holds_the_payment_until_compliance_clears_it(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     payment_id = requested(payments, name=SANCTIONED)
@@ -284,7 +285,7 @@ def test_a_sanctions_hit_holds_the_payment_until_compliance_clears_it(
 
 
 def test_a_review_rejected_by_compliance_never_leaves(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     payment_id = requested(payments, name=LOOKALIKE)
@@ -300,7 +301,7 @@ def test_a_review_rejected_by_compliance_never_leaves(
 
 
 def test_a_decision_made_through_the_sanctions_module_releases_at_approval(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     _system, payments, port = books
     payment_id = requested(payments, name=SANCTIONED)
@@ -311,7 +312,7 @@ def test_a_decision_made_through_the_sanctions_module_releases_at_approval(
 
 
 def test_an_unscreened_payment_cannot_be_approved(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     args = request_args()
@@ -325,7 +326,7 @@ def test_an_unscreened_payment_cannot_be_approved(
 
 
 def test_requesting_more_than_the_guarded_bank_holds_is_refused(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     refused_without_writing(
@@ -334,7 +335,7 @@ def test_requesting_more_than_the_guarded_bank_holds_is_refused(
 
 
 def test_reservations_of_in_flight_payments_make_an_overdraft_impossible(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     first = requested(payments, "900.00")
@@ -381,7 +382,7 @@ def test_reservations_of_in_flight_payments_make_an_overdraft_impossible(
     ],
 )
 def test_an_invalid_transition_is_a_409_that_writes_nothing(
-    books: tuple[System, Payments, FakeScreening], status: str, step: str
+    books: tuple[System, Payments, SanctionsScreeningPort], status: str, step: str
 ) -> None:
     system, payments, _port = books
     payment_id = requested(payments)
@@ -412,7 +413,9 @@ def all_steps(payments: Payments, payment_id: UUID) -> dict[str, Callable[[], An
     }
 
 
-def test_an_unknown_payment_is_a_404(books: tuple[System, Payments, FakeScreening]) -> None:
+def test_an_unknown_payment_is_a_404(
+    books: tuple[System, Payments, SanctionsScreeningPort],
+) -> None:
     system, payments, _port = books
     error = refused_without_writing(
         system, UnknownPayment, lambda: payments.settle(OPERATOR, uuid4())
@@ -424,7 +427,7 @@ def test_an_unknown_payment_is_a_404(books: tuple[System, Payments, FakeScreenin
 
 
 def test_payee_name_and_account_never_enter_the_log_in_the_clear(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     payment_id = requested(
@@ -448,7 +451,7 @@ def test_payee_name_and_account_never_enter_the_log_in_the_clear(
 
 
 def test_a_cash_payment_is_flagged_with_the_payee_and_business_date(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     fund(system, "100.00", account="Assets:Cash")
@@ -468,7 +471,7 @@ def test_a_cash_payment_is_flagged_with_the_payee_and_business_date(
 
 
 def test_a_transfer_needs_a_payee_account_and_cash_has_none(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     refused_without_writing(
@@ -482,7 +485,7 @@ def test_a_transfer_needs_a_payee_account_and_cash_has_none(
 
 
 def test_a_bad_iban_is_refused_naming_the_field_before_anything_is_written(
-    books: tuple[System, Payments, FakeScreening],
+    books: tuple[System, Payments, SanctionsScreeningPort],
 ) -> None:
     system, payments, _port = books
     error = refused_without_writing(
@@ -594,7 +597,7 @@ def test_other_countries_take_a_bank_code_and_account_number_checked_for_form() 
 
 
 def test_a_payment_reads_back_the_same_from_a_fresh_process(
-    books: tuple[System, Payments, FakeScreening], database_url: str
+    books: tuple[System, Payments, SanctionsScreeningPort], database_url: str
 ) -> None:
     _system, payments, _port = books
     payment_id = requested(payments, "1200.00")
@@ -622,7 +625,7 @@ def test_the_api_takes_a_payment_through_its_life(database_url: str) -> None:
         created = api.post("/v1/payments", "poster", payment_body("250.00"), key="pay-1")
         assert created.status_code == 201, created.text
         payment_id = created.json()["id"]
-        assert created.json()["status"] == "requested"
+        assert created.json()["status"] == "awaiting_approval"
         shown = api.get(f"/v1/payments/{payment_id}", "auditor").json()
         assert (shown["status"], shown["amount"]) == ("awaiting_approval", "250.00")
         fingerprint = shown["content_fingerprint"]
@@ -646,10 +649,11 @@ def test_the_api_refuses_approval_by_admin_with_403_and_by_the_requester_with_40
 ) -> None:
     with payments_api(database_url) as (api, _port):
         payment_id = api.post("/v1/payments", "poster", payment_body()).json()["id"]
-        before = api.event_count()
+        before, access_before = api.event_count(), api.access_count()
         denied = api.post(f"/v1/payments/{payment_id}/approve", "admin", {})
         assert denied.status_code == 403
-        assert api.event_count() == before + 1  # the access record only
+        # the access record only, in the access log: the business log is untouched
+        assert (api.event_count(), api.access_count()) == (before, access_before + 1)
         assert api.post(f"/v1/payments/{payment_id}/approve", "poster", {}).status_code == 403
         # The requester holding an approver token too: refused by the domain.
         own = api.issue("approver", "poster-actor")
@@ -705,7 +709,7 @@ def test_the_api_amendment_voids_approvals_and_a_stale_fingerprint_is_refused(
 
 
 def test_the_api_payment_request_is_idempotent(database_url: str) -> None:
-    with payments_api(database_url) as (api, port):
+    with payments_api(database_url) as (api, _port):
         body = payment_body("42.00")
         first = api.post("/v1/payments", "poster", body, key="same-key")
         again = api.post("/v1/payments", "poster", body, key="same-key")
@@ -715,7 +719,7 @@ def test_the_api_payment_request_is_idempotent(database_url: str) -> None:
         other = api.post("/v1/payments", "poster", payment_body("43.00"), key="same-key")
         assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
         assert len(api.get("/v1/payments").json()["payments"]) == 1
-        assert len(port.screened) == 1  # screened once
+        assert screenings_of(api.system, "payment", first.json()["id"]) == 1  # screened once
         step = api.post(
             f"/v1/payments/{first.json()['id']}/cancel", "poster", {"reason": "x"}, key="cancel-1"
         )
@@ -778,7 +782,6 @@ def test_the_real_sanctions_screening_holds_a_listed_payee_until_compliance_clea
 ) -> None:
     from adapters.subject_keys import SubjectKeyStore
     from domain.payments.service import Payments
-    from domain.sanctions.port_adapter import SanctionsScreeningPort
     from domain.sanctions.service import SanctionsScreening
     from domain.subjects.service import SubjectRegistry
     from tests.payments.support import POLICY
@@ -806,7 +809,9 @@ def test_the_real_sanctions_screening_holds_a_listed_payee_until_compliance_clea
     assert payments.get(held_id).status == "funds_reserved"
 
 
-def test_the_cli_lists_and_shows_payments(books: tuple[System, Payments, FakeScreening]) -> None:
+def test_the_cli_lists_and_shows_payments(
+    books: tuple[System, Payments, SanctionsScreeningPort],
+) -> None:
     import typer
     from typer.testing import CliRunner
 
@@ -815,7 +820,7 @@ def test_the_cli_lists_and_shows_payments(books: tuple[System, Payments, FakeScr
     system, payments, _port = books
     payment_id = requested(payments, "12.34")
     cli = typer.Typer()
-    cli_payments.register(cli)
+    cli.add_typer(cli_payments.commands)
     url = system.database.url
     runner = CliRunner()
     listed = runner.invoke(
@@ -876,7 +881,7 @@ def test_the_screening_case_keeps_the_payee_name_sealed_never_in_the_clear(
 def test_after_the_payees_erasure_the_screening_log_and_report_read_erased(
     system: System,
 ) -> None:
-    from domain.ledger.commands import Context
+    from domain.kernel.context import Context
     from domain.subjects.subject import ERASED
     from projections.reports.service import ReportService
     from projections.sanctions.screening_log import ScreeningLog

@@ -15,8 +15,8 @@ from typing import Any
 from uuid import UUID
 
 from backoffice.container import build_system
+from domain.kernel.context import Context
 from domain.kernel.errors import ConcurrencyConflict, DomainError
-from domain.ledger.commands import Context
 from tests.payments.support import desks
 
 RETRIES_MAX = 50

@@ -10,15 +10,29 @@ from domain.payroll.calculator import calculate, parse_calculation_request, pays
 
 def us_body(**changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "jurisdiction": "US", "tax_year": 2025, "pay_frequency": "biweekly", "period_number": 1,
-        "tax_profile": {"filing_status": "single", "w4": {
-            "version": 2020, "step2_checkbox": False, "step3_credits": "0.00",
-            "step4a_other_income": "0.00", "step4b_deductions": "0.00",
-            "step4c_extra_withholding": "0.00"}},
+        "jurisdiction": "US",
+        "tax_year": 2025,
+        "pay_frequency": "biweekly",
+        "period_number": 1,
+        "tax_profile": {
+            "filing_status": "single",
+            "w4": {
+                "version": 2020,
+                "step2_checkbox": False,
+                "step3_credits": "0.00",
+                "step4a_other_income": "0.00",
+                "step4b_deductions": "0.00",
+                "step4c_extra_withholding": "0.00",
+            },
+        },
         "earnings": [{"code": "regular", "amount": "2518.61"}],
-        "year_to_date": {"wages": "0.00", "supplemental_wages": "0.00",
-                         "social_security_wages": "0.00", "medicare_wages": "0.00",
-                         "futa_wages": "0.00"},
+        "year_to_date": {
+            "wages": "0.00",
+            "supplemental_wages": "0.00",
+            "social_security_wages": "0.00",
+            "medicare_wages": "0.00",
+            "futa_wages": "0.00",
+        },
     }
     body.update(changes)
     return body
@@ -26,7 +40,10 @@ def us_body(**changes: Any) -> dict[str, Any]:
 
 def id_body(**changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "jurisdiction": "ID", "tax_year": 2025, "month": 1, "jkk_rate_percent": "0.24",
+        "jurisdiction": "ID",
+        "tax_year": 2025,
+        "month": 1,
+        "jkk_rate_percent": "0.24",
         "tax_profile": {"ptkp_status": "TK/0"},
         "earnings": [{"code": "regular", "amount": "8000000"}],
         "year_to_date": {"taxable_gross": "0", "pph21_withheld": "0", "employee_jht_jp": "0"},
@@ -40,6 +57,6 @@ def run(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def line(result: dict[str, Any], code: str) -> dict[str, Any]:
-    matches = [item for item in result["lines"] if item["code"] == code]
+    matches: list[dict[str, Any]] = [item for item in result["lines"] if item["code"] == code]
     assert len(matches) == 1, code
     return matches[0]

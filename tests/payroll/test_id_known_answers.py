@@ -51,9 +51,13 @@ def test_k3_is_category_c_and_k1_is_category_b():
     k3 = run(_month(1, "6300000", tax_profile={"ptkp_status": "K/3"}))
     k1 = run(_month(1, "6300000", tax_profile={"ptkp_status": "K/1"}))
     assert (line(k3, "pph21")["worksheet"]["category"], line(k3, "pph21")["amount"]) == (
-        "C", "0.00")
+        "C",
+        "0.00",
+    )
     assert (line(k1, "pph21")["worksheet"]["category"], line(k1, "pph21")["amount"]) == (
-        "B", "32930.00")
+        "B",
+        "32930.00",
+    )
 
 
 def test_the_jp_cap_in_force_follows_the_pay_month():
@@ -71,9 +75,15 @@ def test_the_jp_cap_in_force_follows_the_pay_month():
 def test_bpjs_bases_leave_out_bonus_and_overtime():
     """BPJS bases are regular + allowance only: a 5.000.000 bonus and 1.000.000
     overtime add to gross and PPh 21 but to no premium."""
-    result = run(id_body(earnings=[{"code": "regular", "amount": "8000000"},
-                                   {"code": "bonus", "amount": "5000000"},
-                                   {"code": "overtime", "amount": "1000000"}]))
+    result = run(
+        id_body(
+            earnings=[
+                {"code": "regular", "amount": "8000000"},
+                {"code": "bonus", "amount": "5000000"},
+                {"code": "overtime", "amount": "1000000"},
+            ]
+        )
+    )
     assert line(result, "jht")["taxable_base"] == "8000000.00"
     assert line(result, "pph21")["taxable_base"] == "14363200.00"
 
@@ -89,9 +99,17 @@ def test_december_recalculates_the_year_under_pasal_17():
     - 2.874.850 = 402.350."""
     november = run(_month(11, "10000000"))
     assert line(november, "pph21")["amount"] == "261350.00"
-    december = run(_month(12, "10000000", year_to_date={
-        "taxable_gross": "114994000", "pph21_withheld": "2874850",
-        "employee_jht_jp": "3300000"}))
+    december = run(
+        _month(
+            12,
+            "10000000",
+            year_to_date={
+                "taxable_gross": "114994000",
+                "pph21_withheld": "2874850",
+                "employee_jht_jp": "3300000",
+            },
+        )
+    )
     pph21 = line(december, "pph21")
     assert pph21["worksheet"]["pkp"] == "61848000.00"
     assert pph21["worksheet"]["annual_pph21"] == "3277200.00"
@@ -104,8 +122,17 @@ def test_december_refunds_what_ter_over_withheld():
     (taxable 5.227.000): neto 55.227.000 - 2.761.350 - 150.000 = 52.315.650 is
     below PTKP 54.000.000, PKP 0, so PPh 21 for December is -3.000.000; net =
     5.000.000 + 3.000.000 - Kesehatan 50.000 - JHT 100.000 - JP 50.000."""
-    result = run(_month(12, "5000000", year_to_date={
-        "taxable_gross": "50000000", "pph21_withheld": "3000000", "employee_jht_jp": "0"}))
+    result = run(
+        _month(
+            12,
+            "5000000",
+            year_to_date={
+                "taxable_gross": "50000000",
+                "pph21_withheld": "3000000",
+                "employee_jht_jp": "0",
+            },
+        )
+    )
     assert line(result, "pph21")["amount"] == "-3000000.00"
     assert result["net"] == "7800000.00"
     assert result["year_to_date_after"]["pph21_withheld"] == "0.00"
@@ -116,10 +143,19 @@ def test_the_last_month_of_employment_recalculates_before_december():
     withheld, JHT+JP 1.500.000) + June: gross 62.724.000, biaya jabatan 5% =
     3.136.200, neto 62.724.000 - 3.136.200 - 1.800.000 = 57.787.800, below the
     K/0 PTKP of 58.500.000: PKP 0, and June refunds the 1.306.750 withheld."""
-    result = run(_month(6, "10000000", last_month_of_employment=True,
-                        tax_profile={"ptkp_status": "K/0"},
-                        year_to_date={"taxable_gross": "52270000", "pph21_withheld": "1306750",
-                                      "employee_jht_jp": "1500000"}))
+    result = run(
+        _month(
+            6,
+            "10000000",
+            last_month_of_employment=True,
+            tax_profile={"ptkp_status": "K/0"},
+            year_to_date={
+                "taxable_gross": "52270000",
+                "pph21_withheld": "1306750",
+                "employee_jht_jp": "1500000",
+            },
+        )
+    )
     pph21 = line(result, "pph21")
     assert pph21["worksheet"]["method"] == "pasal17_annual"
     assert pph21["worksheet"]["ptkp"] == "58500000.00"

@@ -12,10 +12,26 @@ from hypothesis import strategies as st
 from domain.payroll.calculator import calculate, parse_calculation_request, payslip_to_dict
 from tests.payroll.support import id_body, us_body
 
-US_LINES = {"federal_income_tax", "social_security", "medicare", "additional_medicare",
-            "social_security_employer", "medicare_employer", "futa"}
-ID_LINES = {"pph21", "bpjs_kesehatan", "jht", "jp", "bpjs_kesehatan_employer", "jht_employer",
-            "jp_employer", "jkk_employer", "jkm_employer"}
+US_LINES = {
+    "federal_income_tax",
+    "social_security",
+    "medicare",
+    "additional_medicare",
+    "social_security_employer",
+    "medicare_employer",
+    "futa",
+}
+ID_LINES = {
+    "pph21",
+    "bpjs_kesehatan",
+    "jht",
+    "jp",
+    "bpjs_kesehatan_employer",
+    "jht_employer",
+    "jp_employer",
+    "jkk_employer",
+    "jkm_employer",
+}
 
 cents = st.integers(min_value=0, max_value=4_000_000)
 earning_codes = st.sampled_from(["regular", "overtime", "allowance", "bonus"])
@@ -31,13 +47,15 @@ def _minor(text: str) -> int:
     return int(Decimal(text) * 100)
 
 
-def _us_request(earnings: list[tuple[str, int]], status: str, checkbox: bool,
-                ytd: dict[str, str] | None = None) -> dict[str, Any]:
+def _us_request(
+    earnings: list[tuple[str, int]], status: str, checkbox: bool, ytd: dict[str, str] | None = None
+) -> dict[str, Any]:
     return us_body(
         tax_year=2026,
         tax_profile={"filing_status": status, "w4": {"version": 2020, "step2_checkbox": checkbox}},
         earnings=[{"code": code, "amount": _usd(amount)} for code, amount in earnings],
-        year_to_date=ytd or {})
+        year_to_date=ytd or {},
+    )
 
 
 def _run(body: dict[str, Any]) -> dict[str, Any]:
@@ -45,8 +63,11 @@ def _run(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _net_holds(result: dict[str, Any]) -> None:
-    withheld = sum(_minor(item["amount"]) for item in result["lines"]
-                   if item["kind"] in ("employee_tax", "employee_deduction"))
+    withheld = sum(
+        _minor(item["amount"])
+        for item in result["lines"]
+        if item["kind"] in ("employee_tax", "employee_deduction")
+    )
     earned = sum(_minor(item["amount"]) for item in result["lines"] if item["kind"] == "earning")
     assert _minor(result["gross"]) == earned
     assert _minor(result["net"]) == _minor(result["gross"]) - withheld
@@ -63,8 +84,10 @@ def test_us_net_is_gross_less_the_employee_lines_and_every_line_is_present(
 
 
 @settings(derandomize=True, max_examples=40)
-@given(st.lists(st.integers(min_value=0, max_value=3_000_000), min_size=26, max_size=26),
-       st.integers(min_value=0, max_value=10_000_000))
+@given(
+    st.lists(st.integers(min_value=0, max_value=3_000_000), min_size=26, max_size=26),
+    st.integers(min_value=0, max_value=10_000_000),
+)
 def test_a_simulated_year_keeps_social_security_within_the_base_and_ytd_rising(
     wages: list[int], bonus_minor: int
 ):
@@ -93,8 +116,7 @@ jkk = st.sampled_from(["0.24", "0.54", "0.89", "1.27", "1.74"])
 
 
 @settings(derandomize=True, max_examples=30)
-@given(st.lists(rupiah, min_size=12, max_size=12), st.sampled_from(range(12)), rupiah, ptkp,
-       jkk)
+@given(st.lists(rupiah, min_size=12, max_size=12), st.sampled_from(range(12)), rupiah, ptkp, jkk)
 def test_an_indonesian_year_nets_correctly_and_december_settles_the_year(
     regular: list[int], bonus_month: int, bonus: int, status: str, jkk_rate: str
 ):
@@ -103,8 +125,15 @@ def test_an_indonesian_year_nets_correctly_and_december_settles_the_year(
         earnings = [{"code": "regular", "amount": str(regular[month - 1])}]
         if month - 1 == bonus_month:
             earnings.append({"code": "bonus", "amount": str(bonus)})
-        result = _run(id_body(month=month, earnings=earnings, jkk_rate_percent=jkk_rate,
-                              tax_profile={"ptkp_status": status}, year_to_date=ytd))
+        result = _run(
+            id_body(
+                month=month,
+                earnings=earnings,
+                jkk_rate_percent=jkk_rate,
+                tax_profile={"ptkp_status": status},
+                year_to_date=ytd,
+            )
+        )
         _net_holds(result)
         assert {item["code"] for item in result["lines"]} >= ID_LINES
         after = result["year_to_date_after"]

@@ -23,10 +23,13 @@ _SINGLE_2025_W4 = {"version": 2020, "step2_checkbox": False}
 
 
 def _monthly(amount: str, code: str = "regular", **ytd: str) -> dict[str, object]:
-    return us_body(pay_frequency="monthly", period_number=5,
-                   tax_profile={"filing_status": "single", "w4": _SINGLE_2025_W4},
-                   earnings=[{"code": code, "amount": amount}],
-                   year_to_date={key: value for key, value in ytd.items()})
+    return us_body(
+        pay_frequency="monthly",
+        period_number=5,
+        tax_profile={"filing_status": "single", "w4": _SINGLE_2025_W4},
+        earnings=[{"code": code, "amount": amount}],
+        year_to_date={key: value for key, value in ytd.items()},
+    )
 
 
 def _dollars(text: str) -> Decimal:
@@ -58,10 +61,14 @@ def test_wages_from_a_predecessor_employer_reduce_the_social_security_base():
     received $2,000 from the predecessor; "The wages you paid to Julian are
     subject to social security tax on the first $174,100 ($176,100 minus
     $2,000)"."""
-    result = run(us_body(pay_frequency="annual", period_number=1,
-                         earnings=[{"code": "regular", "amount": "250000.00"}],
-                         year_to_date={"social_security_wages": "2000.00",
-                                       "medicare_wages": "2000.00"}))
+    result = run(
+        us_body(
+            pay_frequency="annual",
+            period_number=1,
+            earnings=[{"code": "regular", "amount": "250000.00"}],
+            year_to_date={"social_security_wages": "2000.00", "medicare_wages": "2000.00"},
+        )
+    )
     assert line(result, "social_security")["taxable_base"] == "174100.00"
     assert line(result, "medicare")["taxable_base"] == "250000.00"
     assert line(result, "additional_medicare")["taxable_base"] == "52000.00"
@@ -69,8 +76,9 @@ def test_wages_from_a_predecessor_employer_reduce_the_social_security_base():
 
 def test_the_2025_social_security_maximum_is_the_wage_base_at_6_2_percent():
     """Pub. 15 (2025) What's New (p. 2): 6.2% each, wage base limit $176,100."""
-    result = run(us_body(pay_frequency="annual",
-                         earnings=[{"code": "regular", "amount": "500000.00"}]))
+    result = run(
+        us_body(pay_frequency="annual", earnings=[{"code": "regular", "amount": "500000.00"}])
+    )
     assert line(result, "social_security")["amount"] == "10918.20"
     assert line(result, "social_security_employer")["amount"] == "10918.20"
 
@@ -81,16 +89,26 @@ def test_futa_after_the_full_credit_is_0_6_percent_of_the_first_7000():
     result = run(us_body(earnings=[{"code": "regular", "amount": "9000.00"}]))
     futa = line(result, "futa")
     assert (futa["taxable_base"], futa["amount"], futa["rate_percent"]) == (
-        "7000.00", "42.00", "0.60")
+        "7000.00",
+        "42.00",
+        "0.60",
+    )
     assert "6.00% gross" in futa["explanation"]
 
 
 # Pub. 15-T (2026) section 2, Wage Bracket Method Tables, weekly payroll
 # period, Single or Married Filing Separately, Standard withholding (p. 14).
 _WEEKLY_SINGLE_2026 = [
-    ("625", "635", "34"), ("635", "645", "35"), ("645", "655", "36"), ("655", "665", "37"),
-    ("665", "675", "38"), ("675", "685", "40"), ("685", "695", "41"), ("695", "705", "42"),
-    ("705", "715", "43"), ("715", "725", "44"),
+    ("625", "635", "34"),
+    ("635", "645", "35"),
+    ("645", "655", "36"),
+    ("655", "665", "37"),
+    ("665", "675", "38"),
+    ("675", "685", "40"),
+    ("685", "695", "41"),
+    ("695", "705", "42"),
+    ("705", "715", "43"),
+    ("715", "725", "44"),
 ]
 
 

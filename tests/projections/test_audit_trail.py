@@ -19,8 +19,8 @@ from adapters.database import parse_database_url
 from adapters.log_reader import LogEvent
 from api.error_status import status_for
 from domain.application import BackOffice
+from domain.kernel.context import Context
 from domain.kernel.errors import InvalidInput, UnknownEntity
-from domain.ledger.commands import Context
 from projections.audit.store import COLUMNS
 from projections.audit.trail import AuditTrail, audit_row, encode_cursor, entity_timeline
 from tests.ledger.support import (
@@ -315,16 +315,16 @@ def test_a_trail_that_finds_its_page_written_by_another_process_goes_on_from_the
     late, early = AuditTrail(database, page_size=4), AuditTrail(database, page_size=4)
     try:
         early.catch_up(up_to=2)
-        write_page = late.store.write_page
+        write_page = late.write_page
         overtaken: list[int] = []
 
-        def overtaken_once(rows: list[tuple[Any, ...]], start: int, end: int) -> None:
+        def overtaken_once(events: list[Any], start: int, end: int) -> None:
             if not overtaken:
                 overtaken.append(start)
                 early.catch_up(up_to=10)  # another process writes the same events first
-            write_page(rows, start, end)
+            write_page(events, start, end)
 
-        monkeypatch.setattr(late.store, "write_page", overtaken_once)
+        monkeypatch.setattr(late, "write_page", overtaken_once)
         assert late.catch_up() == head(app)
         assert overtaken == [2]
         assert [event["position"] for event in everything(late)] == [

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 from adapters.subject_keys import SubjectKeyStore
 from backoffice.container import System
-from domain.ledger.commands import Context
+from domain.kernel.context import Context
 from domain.payments.service import Payments
 from domain.receipts.service import Receipts
 from domain.sanctions.matching import normalise

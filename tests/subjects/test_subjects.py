@@ -22,8 +22,8 @@ from adapters.chain_store import verify_chain
 from adapters.subject_keys import SubjectKeyStore
 from api.error_status import status_for
 from backoffice.container import System
+from domain.kernel.context import Context
 from domain.kernel.errors import InvalidInput
-from domain.ledger.commands import Context
 from domain.subjects.errors import (
     LegalHoldNotActive,
     SubjectAlreadyErased,
@@ -328,6 +328,37 @@ def test_a_hold_past_its_until_date_no_longer_blocks_erasure(system: System) -> 
         registry.erase(DPO, subject_id, "request")
     today[0] = date(2026, 4, 1)
     registry.erase(DPO, subject_id, "request")
+
+
+def test_a_hold_still_blocks_erasure_on_its_until_day_and_not_the_day_after(
+    system: System,
+) -> None:
+    today = [date(2026, 3, 1)]
+    registry = SubjectRegistry(system.app, SubjectKeyStore(system.database), today=lambda: today[0])
+    subject_id = register_ada(registry)
+    registry.place_hold(AML, subject_id, "retention", until="2026-03-31")
+
+    today[0] = date(2026, 3, 31)  # the hold's last day: "until" is inclusive
+    assert [hold["active"] for hold in registry.read_subject(subject_id)["holds"]] == [True]
+    before = system.app.recorder.max_notification_id()
+    with pytest.raises(SubjectUnderLegalHold):
+        registry.erase(DPO, subject_id, "request")
+    assert system.app.recorder.max_notification_id() == before
+    assert registry.read_subject(subject_id)["fields"] == ADA
+
+    today[0] = date(2026, 4, 1)
+    assert [hold["active"] for hold in registry.read_subject(subject_id)["holds"]] == [False]
+    registry.erase(DPO, subject_id, "request")
+    assert registry.read_subject(subject_id)["status"] == "erased"
+
+
+def test_a_hold_placed_until_today_blocks_erasure_today(system: System) -> None:
+    today = [date(2026, 3, 31)]
+    registry = SubjectRegistry(system.app, SubjectKeyStore(system.database), today=lambda: today[0])
+    subject_id = register_ada(registry)
+    registry.place_hold(AML, subject_id, "retention", until="2026-03-31")
+    with pytest.raises(SubjectUnderLegalHold):
+        registry.erase(DPO, subject_id, "request")
 
 
 def test_holds_lifts_and_erasure_are_audited_events_with_their_actor(

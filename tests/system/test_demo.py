@@ -1,5 +1,6 @@
-"""The demo year (``backoffice demo``): the ledger, its business, and a second run
-that writes nothing. The year runs on both backends; the CLI once, on SQLite."""
+"""The demo year (``backoffice demo``): the ledger, its business, the warehouse,
+a quarter of billing, the payroll year, and a second run that writes nothing.
+The year runs on both backends; the CLI once, on SQLite."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from typer.testing import CliRunner
 
 from adapters.subject_keys import SubjectKeyStore
 from backoffice.container import System, build_system
+from backoffice.demo import billing as demo_billing
 from backoffice.demo import data
+from backoffice.demo import warehouse as wh
 from backoffice.demo.ledger_year import DemoCompany, DemoReport
 from backoffice.demo.summary import BusinessSummary
 from replay.verify import verify
@@ -64,7 +67,7 @@ def test_the_year_keeps_its_ledger_parts_and_ends_balanced_and_verified(year: An
     # The business is dated in open months only: nothing of it was refused.
     assert report.refusals == {"period_closed": 1, "unbalanced_entry": 12}
     trial = system.projections.trial_balance()
-    assert trial.balanced and {total.asset for total in trial.totals} == {"USD", "EUR"}
+    assert trial.balanced and {total.asset for total in trial.totals} == {"USD", "EUR", "IDR"}
     assert not any(line.debits_pending or line.credits_pending for line in trial.lines)
     assert list(verify(system.database).findings) == []
 
@@ -138,8 +141,76 @@ def test_an_erased_customer_reads_as_erased_and_the_balances_did_not_move(year: 
     assert company.business.registry.read_subject(erased)["fields"]["name"] == "[erased]"
 
 
+def test_the_warehouse_values_both_methods_and_corrects_the_back_dated_receipts(
+    year: Any,
+) -> None:
+    system, report, _business = year
+    warehouse = report.warehouse
+    assert warehouse is not None
+    assert warehouse.items_by_method == {"fifo": 6, "moving_average": 6}
+    assert warehouse.on_hand_by_location == {"WH-MAIN": 12, "WH-SHOP": 4}
+    kinds = warehouse.movements_by_kind
+    assert (kinds["receipt"], kinds["transfer"], kinds["return"]) == (26, 4, 1)
+    assert kinds["write_off"] + kinds.get("gain", 0) == 3  # the year-end count
+    assert not warehouse.refused
+    corrected = {correction.sku for correction in warehouse.corrections}
+    assert corrected == set(wh.BACKDATED_SKUS)  # FIFO and moving average both
+    assert all(correction.delta_minor for correction in warehouse.corrections)
+    # The ledger follows each item's own method: the inventory accounts hold it.
+    balances = {
+        (line.account, line.asset): line for line in system.projections.trial_balance().lines
+    }
+    for method, account in wh.INVENTORY_ACCOUNT.items():
+        line = balances[account, "USD"]
+        assert line.debits_posted - line.credits_posted == warehouse.own_method_value[method]
+    assert warehouse.value_if["fifo"] != warehouse.value_if["moving_average"]
+
+
+def test_a_quarter_of_billing_in_usd_and_idr_ends_with_the_aging_and_ppn_filed(
+    year: Any,
+) -> None:
+    _system, report, _business = year
+    billing = report.billing
+    assert billing is not None
+    assert billing.invoices == {"USD": demo_billing.USD_INVOICES, "IDR": demo_billing.IDR_INVOICES}
+    assert billing.first_last  # one gap-free series (verify checks it)
+    assert billing.by_status["credited"] == billing.by_status["written_off"] == 1
+    assert billing.by_status["partially_paid"] > 0 and billing.by_status["paid"] > 0
+    assert len(billing.credit_notes) == 1
+    assert billing.receipts_applied >= 20
+    assert set(billing.open_receivables) == {"USD", "IDR"}
+    # PPN 12% on 11/12 of the price is 11% of it (whole-rupiah lines).
+    assert billing.output_tax["IDR"] > 0 and billing.output_tax.get("USD", 0) == 0
+    assert billing.input_tax == {"IDR": 495_000_00}  # 12% x 11/12 x 4,500,000
+    assert billing.bill_lines_matched == 26  # every goods receipt of the warehouse
+    assert billing.bills == 4 and billing.bills_by_status == {"paid": 4}
+    assert [filed.report for filed in billing.filed] == ["billing-ar-aging", "billing-tax"]
+    assert all(filed.row_count and len(filed.digest) == 64 for filed in billing.filed)
+
+
+def test_the_payroll_year_is_paid_with_four_eyes_retro_pay_a_bonus_and_the_true_up(
+    year: Any,
+) -> None:
+    system, report, _business = year
+    payroll = report.payroll
+    assert payroll is not None
+    assert payroll.employees == {"US": (20, 0), "ID": (10, 1)}
+    assert payroll.runs == {"regular paid": 24, "off_cycle paid": 1}
+    assert set(payroll.payments) == {"settled"}
+    assert payroll.arrears == {"USD": 650_00}  # March's difference, paid in April
+    assert payroll.bonus_gross_minor > 0
+    assert payroll.december_pph21_minor != 0
+    assert [filed.report for filed in payroll.filed] == ["payroll-941", "payroll-pph21-monthly"]
+    company = DemoCompany(system.app, SEED, keys=SubjectKeyStore(system.database))
+    assert company.payroll is not None
+    for run in company.payroll.payroll.runs():
+        approvers = [item["approver"] for item in run.current_approvals()]
+        assert approvers == [company.payroll.controller.actor]
+        assert company.payroll.clerk.actor not in approvers
+
+
 def test_a_second_run_writes_nothing_and_reports_the_same(year: Any) -> None:
-    system, _first, business = year
+    system, first, business = year
     before = head(system)
     again = run_year(system)
     assert head(system) == before
@@ -147,6 +218,11 @@ def test_a_second_run_writes_nothing_and_reports_the_same(year: Any) -> None:
     assert again.business is not None
     assert again.business.erasure_kept_balances is None  # erased by the first run
     assert replace(again.business, erasure_kept_balances=True) == business
+    assert (again.warehouse, again.billing, again.payroll) == (
+        first.warehouse,
+        first.billing,
+        first.payroll,
+    )
 
 
 def test_the_cli_prints_a_line_per_area_and_ends_verified(sqlite_url: str) -> None:
@@ -161,6 +237,13 @@ def test_the_cli_prints_a_line_per_area_and_ends_verified(sqlite_url: str) -> No
         "settlement with Harbourline Freight Cooperative",
         "reconciliation Assets:Bank:Checking 2025-11: matched",
         "difference 580.00 USD",
+        "warehouse: 12 items (fifo 6, moving average 6)",
+        "back-dated receipts corrected",
+        "billing: 30 invoices issued (IDR 12, USD 18",
+        "filed billing-tax (period=2025-12)",
+        "payroll: ID 10 hired, 1 left, US 20 hired, 0 left",
+        "filed payroll-941 (quarter=2025-Q3)",
+        "filed payroll-pph21-monthly (period=2025-12)",
     ):
         assert area in result.output
     assert result.output.rstrip().endswith("verify: OK (digests match, invariants hold)")

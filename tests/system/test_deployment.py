@@ -38,6 +38,8 @@ SCHEMA_SHA256 = "d549057ebc2925f39f62799eab0db7b9e2c18b35b6c00595199116da3ed10e6
 APP_SERVICES = ("api", "projector")
 OWNER_SERVICES = ("migrate", "backoffice")
 BUILT_SERVICES = (*APP_SERVICES, *OWNER_SERVICES)
+REPLICA_SERVICES = ("postgres-standby", "api-replica")
+"""The ``replica`` profile (issue 16): a hot standby and an API reading from it."""
 INITDB_MOUNT = "/docker-entrypoint-initdb.d"
 ENTRIES_ON_DISTINCT_DAYS = 60
 PG_ENV = "BACKOFFICE_TEST_DATABASE_URL"
@@ -119,7 +121,7 @@ def test_the_compose_schema_check_catches_a_misspelt_key() -> None:
 
 def test_the_compose_file_runs_postgres_the_api_the_projector_and_the_cli() -> None:
     services = _compose()["services"]
-    assert set(services) == {"postgres", *BUILT_SERVICES}
+    assert set(services) == {"postgres", *BUILT_SERVICES, *REPLICA_SERVICES}
     assert str(services["postgres"]["image"]).startswith("postgres:15")
     assert services["postgres"]["healthcheck"]["test"]
 
@@ -202,14 +204,14 @@ def test_the_api_serves_in_production_mode_with_a_required_secret_on_loopback() 
 
 
 def test_the_api_settings_of_the_compose_file_are_accepted_with_a_secret() -> None:
-    from api.settings import ApiSettings
+    from adapters.settings import Settings
 
     environment = {
         name: value
         for name, value in _environment(_compose()["services"]["api"]).items()
         if name not in ("BACKOFFICE_SECRET", "BACKOFFICE_SIGNING_KEY")
     }
-    settings = ApiSettings.from_environment(
+    settings = Settings.from_environment(
         {**environment, "BACKOFFICE_SECRET": "s" * 40, "BACKOFFICE_SIGNING_KEY": "22" * 32}
     )
     assert (settings.environment, settings.projections) == ("production", "worker")
@@ -221,7 +223,7 @@ def test_every_command_the_compose_file_runs_exists_in_the_cli() -> None:
     from backoffice.cli.main import app
 
     for name, service in _compose()["services"].items():
-        if name == "postgres":
+        if str(service.get("image", "")).startswith("postgres:"):
             continue
         entrypoint = service.get("entrypoint") or []
         argv = [*entrypoint, *_command(service)]
@@ -231,6 +233,50 @@ def test_every_command_the_compose_file_runs_exists_in_the_cli() -> None:
         assert result.exit_code == 0, (
             f"{name}: `backoffice {' '.join(arguments)}` failed: {result.output}"
         )
+
+
+def test_the_replica_profile_runs_a_standby_and_an_api_reading_from_it() -> None:
+    from adapters.settings import Settings
+
+    compose = _compose()
+    services = compose["services"]
+    for name in REPLICA_SERVICES:
+        assert services[name]["profiles"] == ["replica"], f"{name}: not started by a plain `up`"
+    standby = services["postgres-standby"]
+    assert standby["image"] == services["postgres"]["image"]
+    script = " ".join(_command(standby))
+    assert "pg_basebackup" in script and "--write-recovery-conf" in script
+    assert "--host=postgres" in script and "hot_standby=on" in script
+    assert standby["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert standby["healthcheck"]["test"]
+    assert standby["volumes"][0].split(":")[0] in compose["volumes"]
+    replication = _environment(services["postgres"])["BACKOFFICE_REPLICATION_PASSWORD"]
+    assert _environment(standby)["PGPASSWORD"] == replication
+    initdb = _initdb_directory(compose)
+    assert "REPLICATION" in (initdb / "40-replication.sh").read_text(encoding="utf-8")
+
+    api = services["api-replica"]
+    environment = _environment(api)
+    primary = parse_database_url(environment["BACKOFFICE_DATABASE_URL"])
+    read = parse_database_url(environment["BACKOFFICE_READ_DATABASE_URL"])
+    assert primary.host == "postgres" and read.host == "postgres-standby"
+    assert (read.user, read.dbname, read.schema) == ("backoffice_app", "backoffice", "backoffice")
+    assert api["depends_on"]["postgres-standby"]["condition"] == "service_healthy"
+    assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert _command(api) == _command(services["api"])
+    assert api["ports"] != services["api"]["ports"]
+    settings = Settings.from_environment(
+        {
+            **{
+                k: v
+                for k, v in environment.items()
+                if k not in ("BACKOFFICE_SECRET", "BACKOFFICE_SIGNING_KEY")
+            },
+            "BACKOFFICE_SECRET": "s" * 40,
+            "BACKOFFICE_SIGNING_KEY": "22" * 32,
+        }
+    )
+    assert settings.read_database is not None and settings.read_database.host == "postgres-standby"
 
 
 def test_the_init_sql_the_postgres_service_mounts_exists() -> None:
@@ -286,7 +332,8 @@ def test_ci_run_is_valid_bash_that_fails_on_skipped_postgres_tests() -> None:
 def _audit_and_judge(tmp_path: Path, test_source: str) -> tuple[dict[str, Any], int, str]:
     """Run pytest with the audit plugin on one test file, then the CI judge."""
     (tmp_path / "pytest.ini").write_text(
-        "[pytest]\nmarkers =\n    postgres: needs PostgreSQL\n", encoding="utf-8"
+        "[pytest]\nmarkers =\n    postgres: needs PostgreSQL\n    browser: drives a browser\n",
+        encoding="utf-8",
     )
     (tmp_path / "test_sample.py").write_text(test_source, encoding="utf-8")
     audit = tmp_path / "audit.json"
@@ -355,6 +402,78 @@ def test_the_ci_judge_passes_a_run_whose_skips_are_not_about_postgres(tmp_path: 
         ),
     )
     assert status == 0, output
+
+
+def test_the_ci_judge_fails_a_run_that_skipped_a_test_of_the_shared_samples(
+    tmp_path: Path,
+) -> None:
+    audit, status, output = _audit_and_judge(
+        tmp_path,
+        (
+            "import pytest\n"
+            "def test_passes():\n    pass\n"
+            "@pytest.mark.skipif(True, reason='the shared camt samples are not here "
+            "(/x/shared/samples/camt); they live in ../shared')\n"
+            "def test_a_sample():\n    pass\n"
+            "def test_by_path():\n    pytest.skip('no /work/shared/samples/payroll here')\n"
+            "def test_sharing_words():\n    pytest.skip('shared fixtures are off')\n"
+        ),
+    )
+    assert {skip["nodeid"].split("::")[-1] for skip in audit["skipped"]} == {
+        "test_a_sample",
+        "test_by_path",
+        "test_sharing_words",
+    }
+    assert status == 1
+    assert "2 shared-samples test(s) skipped" in output
+    assert "test_sharing_words" not in output  # "shared" alone is not the samples
+    assert "PostgreSQL" not in output
+    assert output.splitlines()[-1] == "ci: 1 passed, 0 failed, 3 skipped"
+
+
+def test_the_ci_judge_fails_a_run_that_skipped_a_browser_test(tmp_path: Path) -> None:
+    audit, status, output = _audit_and_judge(
+        tmp_path,
+        (
+            "import pytest\n"
+            "def test_passes():\n    pass\n"
+            "@pytest.mark.browser\n"
+            "def test_in_a_browser():\n    pytest.skip('playwright is not installed')\n"
+            "@pytest.mark.browser\n"
+            "@pytest.mark.skip(reason='no display')\n"
+            "def test_marked_skip():\n    pass\n"
+        ),
+    )
+    assert [skip["browser_marked"] for skip in audit["skipped"]] == [True, True]
+    assert status == 1
+    assert "2 browser test(s) skipped; CI runs the browser tests" in output
+    assert "PostgreSQL" not in output and "shared-samples" not in output
+
+
+def test_the_ci_judge_reads_an_audit_written_before_browser_tests_were_recorded(
+    tmp_path: Path,
+) -> None:
+    audit = tmp_path / "audit.json"
+    audit.write_text(
+        json.dumps(
+            {
+                "passed": 3,
+                "failed": 0,
+                "xfailed": 0,
+                "skipped": [{"nodeid": "t::x", "reason": "unrelated", "postgres_marked": False}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    judged = subprocess.run(
+        [sys.executable, str(ROOT / ".ci" / "skip_audit.py"), "judge", str(audit), "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert judged.returncode == 0, judged.stdout
+    assert judged.stdout.splitlines()[-1] == "ci: 3 passed, 0 failed, 1 skipped"
 
 
 def test_the_ci_judge_fails_a_run_in_which_no_test_ran(tmp_path: Path) -> None:
@@ -435,6 +554,35 @@ def initdb_database() -> Iterator[tuple[str, str, str, str]]:
                 conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
+LOG_TABLES = ("backoffice_events", "backoffice_chain", "backoffice_checkpoints")
+"""The tables README's "append-only" names: events, chain, checkpoints."""
+
+
+def _changes_to_every_log_table() -> list[str]:
+    """UPDATE, DELETE and TRUNCATE on each of the three log tables (3 x 3 statements)."""
+    set_clause = {
+        "backoffice_events": "topic = topic",
+        "backoffice_chain": "link = link",
+        "backoffice_checkpoints": "note = note",
+    }
+    return [
+        statement
+        for table in LOG_TABLES
+        for statement in (
+            f"UPDATE backoffice.{table} SET {set_clause[table]}",
+            f"DELETE FROM backoffice.{table}",
+            f"TRUNCATE backoffice.{table}",
+        )
+    ]
+
+
+def _log_table_counts(conn: Any) -> dict[str, int]:
+    return {
+        table: int(conn.execute(f"SELECT count(*) FROM backoffice.{table}").fetchone()[0])
+        for table in LOG_TABLES
+    }
+
+
 @pytest.mark.postgres
 def test_migrate_as_owner_then_the_app_role_posts_projects_and_cannot_change_the_log(
     initdb_database: tuple[str, str, str, str], monkeypatch: pytest.MonkeyPatch
@@ -442,10 +590,13 @@ def test_migrate_as_owner_then_the_app_role_posts_projects_and_cannot_change_the
     import psycopg
     from typer.testing import CliRunner
 
+    from adapters.signing import generate
     from backoffice.cli.main import app as cli
     from backoffice.container import build_system
-    from domain.ledger.commands import Context, PostingOutcome, PostJournalEntry
+    from domain.kernel.context import Context
+    from domain.ledger.commands import PostingOutcome, PostJournalEntry
     from projections.audit.trail import AuditTrail
+    from replay.checkpointing import LogWitness
 
     dbname, app_role, password, owner_role = initdb_database
     server = parse_database_url(postgres_base_url() or "")
@@ -490,6 +641,8 @@ def test_migrate_as_owner_then_the_app_role_posts_projects_and_cannot_change_the
             ]
         )
         assert all(isinstance(outcome, PostingOutcome) for outcome in outcomes), outcomes
+        # A signed checkpoint, so that the checkpoint table has a row to refuse changing.
+        LogWitness(system.database).write_checkpoint(system.app, generate(), context)
         assert system.projections.catch_up() >= ENTRIES_ON_DISTINCT_DAYS
         audit = AuditTrail(system.database)
         assert audit.catch_up() >= ENTRIES_ON_DISTINCT_DAYS
@@ -499,16 +652,26 @@ def test_migrate_as_owner_then_the_app_role_posts_projects_and_cannot_change_the
 
     app_database = parse_database_url(app_url)
     with psycopg.connect(**postgres_connect_kwargs(app_database), autocommit=True) as conn:  # type: ignore[arg-type]
+        counts_before = _log_table_counts(conn)
+        assert all(counts_before.values()), counts_before  # every table has rows to refuse
+        # Refused by the role's privileges, not only by the triggers behind them.
+        for statement in _changes_to_every_log_table():
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+                conn.execute(statement)
+        for table in LOG_TABLES:
+            for privilege in ("UPDATE", "DELETE", "TRUNCATE"):
+                (allowed,) = conn.execute(
+                    "SELECT has_table_privilege(%s, %s)", (f"backoffice.{table}", privilege)
+                ).fetchone()
+                assert allowed is False, f"{app_role} may {privilege} {table}"
         for statement in (
-            "UPDATE backoffice.backoffice_events SET topic = topic",
-            "DELETE FROM backoffice.backoffice_chain",
-            "TRUNCATE backoffice.backoffice_checkpoints",
             "DROP TRIGGER backoffice_events_append_only_update_delete ON backoffice.backoffice_events",
             "CREATE TABLE backoffice.sneaky (x int)",
             "SET session_replication_role = replica",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
+        assert _log_table_counts(conn) == counts_before
     with psycopg.connect(**postgres_connect_kwargs(app_database)) as conn:  # type: ignore[arg-type]
         owners = conn.execute(
             "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'backoffice'"

@@ -11,11 +11,11 @@ from adapters.database import (
     DEFAULT_DATABASE_URL,
     DatabaseUnavailable,
     SettingsError,
-    database_from_environment,
     parse_database_url,
     persistence_env,
     postgres_connect_kwargs,
 )
+from adapters.settings import Settings
 from backoffice.container import build_system
 
 
@@ -93,15 +93,15 @@ def test_an_unusable_url_is_refused_with_a_message_naming_the_setting(url: str, 
 
 def test_the_database_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BACKOFFICE_DATABASE_URL", "postgresql://ledger@db.internal/books")
-    assert database_from_environment().host == "db.internal"
+    assert Settings.from_environment().database.host == "db.internal"
 
 
 def test_without_a_database_url_the_embedded_sqlite_store_is_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("BACKOFFICE_DATABASE_URL", raising=False)
-    assert database_from_environment() == parse_database_url(DEFAULT_DATABASE_URL)
-    assert database_from_environment().backend == "sqlite"
+    assert Settings.from_environment().database == parse_database_url(DEFAULT_DATABASE_URL)
+    assert Settings.from_environment().database.backend == "sqlite"
 
 
 @pytest.mark.postgres
