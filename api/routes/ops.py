@@ -26,12 +26,17 @@ def live() -> Response:
 def ready(request: Request) -> Response:
     """The database answers and no projection is more than ``BACKOFFICE_READY_LAG_MAX``
     log positions behind the head; reports how far each one is behind. 503 names the
-    projections over the limit (in inline mode the next read catches them up; with
-    workers, the worker is behind or stopped). Liveness (``/health/live``) does not look."""
+    projections over the limit. In inline mode the probe folds a projection past the
+    limit first, as the next read of it would (an instance that no read reaches,
+    say after a restart behind a load balancer, is not left unready forever); it
+    is unready when that fold fails. With workers, lag means the worker is behind
+    or stopped. Liveness (``/health/live``) does not look."""
     state = api_state(request)
     try:
         head = log_head(state)
         positions = tracked_positions(state)
+        if state.settings.projections == "inline":
+            positions = _folded_past_the_limit(state, head, positions)
     except Exception as exc:  # any failure to reach the database means not ready
         return json_response(
             503, {"status": "unavailable", "detail": f"database: {type(exc).__name__}"}
@@ -69,3 +74,12 @@ def metrics(request: Request) -> Response:
     except Exception:  # metrics still answer when the database does not
         pass
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _folded_past_the_limit(state: Any, head: int, positions: dict[str, int]) -> dict[str, int]:
+    """Inline mode: catch up every projection more than the limit behind the head."""
+    limit = state.settings.ready_lag_max
+    for name, position in positions.items():
+        if head - position > limit:
+            positions[name] = int(state.system.tracked[name].catch_up())
+    return positions

@@ -40,7 +40,8 @@ def test_at_position_at_the_head_answers_at_exactly_that_position(database_url: 
 
 
 def test_readiness_is_503_while_a_projection_lags_past_the_limit(database_url: str) -> None:
-    with running_api(database_url, ready_lag_max=3) as api:
+    # Worker mode with no worker running: nothing folds, the lag stays.
+    with running_api(database_url, ready_lag_max=3, projections="worker") as api:
         open_usd_chart(api)
         _post_entries(api, 3)
         ready = api.client.get("/health/ready")
@@ -59,3 +60,16 @@ def test_readiness_is_ok_within_the_limit(database_url: str) -> None:
         ready = api.client.get("/health/ready")
         assert ready.status_code == 200, ready.text
         assert ready.json()["projection_lag_max"] == 10_000
+
+
+def test_in_inline_mode_the_probe_folds_a_lagging_projection_and_is_ready(
+    database_url: str,
+) -> None:
+    """Reads fold on demand in inline mode; the probe folds what lags past the limit,
+    so an instance that no read reaches becomes ready instead of staying unready."""
+    with running_api(database_url, ready_lag_max=3) as api:
+        open_usd_chart(api)
+        _post_entries(api, 3)
+        ready = api.client.get("/health/ready")
+        assert ready.status_code == 200, ready.text
+        assert all(behind <= 3 for behind in ready.json()["projection_lag"].values())
