@@ -63,7 +63,10 @@ def test_a_failed_read_surfaces_in_the_caller() -> None:
     written: list[int] = []
     with pytest.raises(TimeoutError):
         fold_pages(BalanceState(), failing(), lambda c: written.append(c.to_position), overlap=True)
-    assert written == [3, 6]
+    # The writer runs beside the reader: when the read fails it may not have
+    # written the pages before it yet (the projection resumes from its tracked
+    # position), but what it wrote is those pages, in order, and nothing more.
+    assert written in ([], [3], [3, 6])
 
 
 def test_an_event_the_fold_cannot_read_stops_reader_and_writer() -> None:
